@@ -1,0 +1,111 @@
+/* The agent's life: start (cgroups, collectors, adoption, tick), reload, stop. */
+#include <signal.h>
+
+#include "agent.h"
+#include "log.h"
+
+int agent_reload(struct agent *a, struct diag_list *diag, struct diag_list *warnings)
+{
+        struct policy_set next = { 0 };
+        struct diag_list w = { 0 };
+        int r;
+
+        r = policy_set_load(a->cfg.policy_dir, policy_host_system(), &next, diag);
+        if (r < 0) {
+                a->reloads_failed++;
+                for (size_t i = 0; i < diag->n; i++)
+                        log_error("%s", diag->msgs[i]);
+                log_error("reload refused: the previous %zu policies stay in force", a->policies.n);
+                return r;
+        }
+        policy_set_free(&a->policies);
+        a->policies = next;
+        a->policies_builtin = next.n == 1 && streq(next.items[0].file, "<builtin>");
+        a->reloads_ok++;
+        if (a->cg)
+                task_update_policies(a, &w);
+        for (size_t i = 0; i < w.n; i++)
+                log_warning("%s", w.msgs[i]);
+        log_info("reload done: %zu policies in force", a->policies.n);
+        if (warnings)
+                diag_merge(warnings, &w);
+        diag_clear(&w);
+        return 0;
+}
+
+static void probe_collectors(struct agent *a)
+{
+        struct collector_target ex;
+        const struct cg_host *h = a->cg;
+
+        /* the agent's own subtree root has the files every cgroup of this host has */
+        collector_target_init(&ex);
+        ex.v2 = h->mode == CG_MODE_V2;
+        for (size_t i = 0; i < h->n_v1 && !ex.v2; i++) {
+                unsigned m = h->v1[i].mask;
+
+                if (m & CG_MASK(CG_CPU))
+                        ex.fd[COLLECTOR_SOURCE_CPU] = h->v1[i].root_fd;
+                if (m & CG_MASK(CG_CPUACCT))
+                        ex.fd[COLLECTOR_SOURCE_CPUACCT] = h->v1[i].root_fd;
+                if (m & CG_MASK(CG_MEMORY))
+                        ex.fd[COLLECTOR_SOURCE_MEMORY] = h->v1[i].root_fd;
+                if (m & CG_MASK(CG_BLKIO))
+                        ex.fd[COLLECTOR_SOURCE_BLKIO] = h->v1[i].root_fd;
+                if (m & CG_MASK(CG_PIDS))
+                        ex.fd[COLLECTOR_SOURCE_PIDS] = h->v1[i].root_fd;
+        }
+        ex.fd[COLLECTOR_SOURCE_UNIFIED] = h->unified.root_fd;
+        a->collectors_enabled = 0;
+        for (size_t i = 0; collector_registry[i]; i++) {
+                char why[256] = "";
+                int r = collector_registry[i]->probe(&ex, why, sizeof(why));
+
+                if (r > 0)
+                        a->collectors_enabled |= UINT32_C(1) << i;
+                else if (r == 0)
+                        log_warning("collector %s: not available on this host: %s", collector_registry[i]->name,
+                                    why);
+                else
+                        log_warning_errno(r, "collector %s: probe failed", collector_registry[i]->name);
+        }
+}
+
+static int on_tick(struct loop_source *s, int fd, uint32_t events, void *userdata)
+{
+        task_expire(userdata);
+        return 0;
+}
+
+int agent_start(struct agent *a)
+{
+        int r;
+
+        r = cg_host_open(a->cfg.cgroup_root, a->cfg.mount_controllers, &a->cg);
+        if (r < 0)
+                return log_error_errno(r, "cannot set up the cgroup subtree '%s' below the agent's own cgroup",
+                                       a->cfg.cgroup_root);
+        log_info("cgroup mode %s%s%s", cg_mode_name(a->cg->mode), a->cg->unified.mount[0] ? ", unified tree at " : "",
+                 a->cg->unified.mount);
+        probe_collectors(a);
+        r = task_adopt_all(a);
+        if (r < 0)
+                log_warning_errno(r, "re-adopting tasks stopped early");
+        r = loop_add_timer(a->loop, a->cfg.sample_interval_us, on_tick, a, &a->tick);
+        if (r < 0)
+                return log_error_errno(r, "cannot start the agent's timer");
+        return 0;
+}
+
+void agent_stop(struct agent *a)
+{
+        if (a->cfg.kill_tasks_on_stop && a->cg) {
+                task_kill_all(a);
+        } else if (a->n_running > 0) {
+                log_info("%zu task(s) keep running; a restarted agent re-adopts them", a->n_running);
+        }
+        loop_source_remove(a->tick);
+        a->tick = NULL;
+        task_free_all(a);
+        a->cg = cg_host_free(a->cg);
+}

@@ -1,0 +1,47 @@
+/* The daemon's state, shared by its modules (all on the event loop's thread). */
+#pragma once
+
+#include "config.h"
+#include "diag.h"
+#include "http.h"
+#include "loop.h"
+#include "policy.h"
+#include "task.h"
+
+struct agent {
+        struct config cfg;
+        const char *config_arg;     /* -c FILE, or NULL for the default path */
+        const char *policy_dir_arg; /* --policy-dir DIR, overrides the config */
+        struct policy_set policies;
+        bool policies_builtin;      /* the built-in default, because the directory holds none */
+        uint64_t reloads_ok, reloads_failed;
+        uint64_t started_ns;        /* realtime */
+        struct loop *loop;
+        struct http_server *http;
+        struct cg_host *cg;
+        uint32_t collectors_enabled; /* registry bits that probed as supported */
+        struct task *tasks;          /* newest first */
+        size_t n_running;
+        struct policy_node *policy_nodes;
+        struct loop_source *tick;
+};
+
+/* The cgroup of one policy: limits live here when the policy's scope is "policy". */
+struct policy_node {
+        char name[POLICY_NAME_MAX];
+        struct cg_node *node;
+        struct policy applied; /* what was written (scope = policy), for live updates */
+        bool limits;
+        struct policy_node *next;
+};
+
+/* Open the cgroup subtree, probe the collectors, re-adopt tasks, start the periodic tick. */
+int agent_start(struct agent *a);
+/* Stop: tasks keep running unless kill_tasks_on_stop; free what agent_start made. */
+void agent_stop(struct agent *a);
+/* Reload the policy directory: all-or-nothing. Errors go to diag (and are logged); the set in force is kept on
+ * any error. A new set is applied live to running tasks; what could not be is added to warnings (may be NULL). */
+int agent_reload(struct agent *a, struct diag_list *diag, struct diag_list *warnings);
+
+/* The HTTP routes (routes.c). */
+int routes_handle(void *userdata, const struct http_request *req, struct http_response *resp);

@@ -1,0 +1,371 @@
+/* cgmeter: the command-line client of cgmeterd's control API. */
+#include <getopt.h>
+#include <json-c/json.h>
+
+#include "client.h"
+#include "util.h"
+
+/* Exit codes scripts can rely on. */
+enum {
+        EXIT_OK = 0,
+        EXIT_REFUSED = 1,     /* the agent answered with an error */
+        EXIT_USAGE = 2,       /* bad command line */
+        EXIT_UNREACHABLE = 3, /* no agent on the socket, or no permission to use it */
+};
+
+struct cli {
+        const char *socket;
+        bool json;
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: cgmeter [--socket PATH] [--json] COMMAND [ARGS]\n\n"
+                   "Commands:\n"
+                   "  run [--policy P] [--name N] [--tenant T] [--env K=V]... [--cwd DIR] [--wait] -- CMD [ARG]...\n"
+                   "                           start a task; prints its id (with --wait: waits and exits with the\n"
+                   "                           task's status, 128+N for signal N)\n"
+                   "  ps [-a|--all]            list running tasks (--all: ended ones too, while retained)\n"
+                   "  kill [--all] ID [SIGNAL] signal a task's main process (--all: every process), default TERM\n"
+                   "  policies                 list the policies in force\n"
+                   "  reload                   reload the policy directory (all-or-nothing)\n"
+                   "  health                   ask the agent whether it is up\n\n"
+                   "Options:\n"
+                   "  -s, --socket PATH  control socket (default: $CGMETER_SOCKET, else /run/cgmeter/control.sock)\n"
+                   "  -j, --json         print the agent's JSON instead of a table\n\n"
+                   "Exit status: 0 done, 1 the agent refused (the message says why), 2 usage error,\n"
+                   "3 the agent cannot be reached.\n");
+}
+
+/* Do one request; print transport errors and JSON errors. Returns an exit code, and the parsed body on 2xx. */
+static int call(const struct cli *c, const char *method, const char *path, const char *body,
+                struct json_object **ret)
+{
+        _cleanup_free_ char *out = NULL;
+        const char *sock = client_socket_path(c->socket);
+        struct json_object *o, *err, *msg;
+        unsigned status;
+        size_t len;
+        int r;
+
+        r = client_request(sock, method, path, body, NULL, &status, &out, &len);
+        if (r == -ENOENT || r == -ECONNREFUSED) {
+                fprintf(stderr, "cgmeter: no agent is listening on %s (is cgmeterd running?)\n", sock);
+                return EXIT_UNREACHABLE;
+        }
+        if (r == -EACCES || r == -EPERM) {
+                fprintf(stderr, "cgmeter: permission denied on %s (the control socket is root's)\n", sock);
+                return EXIT_UNREACHABLE;
+        }
+        if (r < 0) {
+                fprintf(stderr, "cgmeter: request to %s failed: %s\n", sock, strerror(-r));
+                return EXIT_UNREACHABLE;
+        }
+        o = json_tokener_parse(out);
+        if (status >= 300) {
+                if (c->json)
+                        fputs(out, stdout);
+                else if (o && json_object_object_get_ex(o, "error", &err) &&
+                         json_object_object_get_ex(err, "message", &msg)) {
+                        struct json_object *errs;
+
+                        fprintf(stderr, "cgmeter: %s\n", json_object_get_string(msg));
+                        if (json_object_object_get_ex(err, "errors", &errs))
+                                for (size_t i = 0; i < json_object_array_length(errs); i++)
+                                        fprintf(stderr, "  %s\n",
+                                                json_object_get_string(json_object_array_get_idx(errs, i)));
+                } else
+                        fprintf(stderr, "cgmeter: the agent answered %u: %s\n", status, out);
+                json_object_put(o);
+                return EXIT_REFUSED;
+        }
+        if (!o) {
+                fprintf(stderr, "cgmeter: the agent's answer is not JSON\n");
+                return EXIT_REFUSED;
+        }
+        if (c->json)
+                fputs(out, stdout);
+        *ret = o;
+        return EXIT_OK;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+        struct json_object *v;
+
+        if (!json_object_object_get_ex(o, key, &v) || !v)
+                return "";
+        return json_object_get_string(v);
+}
+
+static int cmd_policies(const struct cli *c, int argc, char **argv)
+{
+        struct json_object *o = NULL;
+        int r = call(c, "GET", "/v1/policies", NULL, &o);
+
+        if (r != EXIT_OK || c->json) {
+                json_object_put(o);
+                return r;
+        }
+        printf("%-20s %-8s %-16s %s\n", "POLICY", "SCOPE", "TENANT", "FILE");
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+                struct json_object *p = json_object_array_get_idx(o, i);
+
+                printf("%-20s %-8s %-16s %s\n", jstr(p, "name"), jstr(p, "scope"), jstr(p, "tenant"),
+                       jstr(p, "file"));
+        }
+        json_object_put(o);
+        return EXIT_OK;
+}
+
+static int cmd_reload(const struct cli *c, int argc, char **argv)
+{
+        struct json_object *o = NULL;
+        int r = call(c, "POST", "/v1/reload", "{}", &o);
+
+        if (r == EXIT_OK && !c->json)
+                printf("reloaded: %s policies in force\n", jstr(o, "policies"));
+        json_object_put(o);
+        return r;
+}
+
+static int cmd_health(const struct cli *c, int argc, char **argv)
+{
+        struct json_object *o = NULL;
+        int r = call(c, "GET", "/healthz", NULL, &o);
+
+        if (r == EXIT_OK && !c->json)
+                printf("%s (cgmeterd %s, %s policies)\n", jstr(o, "status"), jstr(o, "version"),
+                       jstr(o, "policies"));
+        json_object_put(o);
+        return r;
+}
+
+static int add_json_strings(struct json_object *o, const char *key, char **v, int n)
+{
+        struct json_object *arr = json_object_new_array();
+
+        if (!arr)
+                return -ENOMEM;
+        for (int i = 0; i < n; i++)
+                json_object_array_add(arr, json_object_new_string(v[i]));
+        json_object_object_add(o, key, arr);
+        return 0;
+}
+
+/* The task's exit as a shell would report it: code, or 128 + signal. */
+static int task_exit_code(struct json_object *t)
+{
+        struct json_object *e, *v;
+
+        if (!json_object_object_get_ex(t, "exit", &e) || !e)
+                return EXIT_REFUSED;
+        if (json_object_object_get_ex(e, "code", &v))
+                return json_object_get_int(v);
+        if (json_object_object_get_ex(e, "signal", &v))
+                return 128 + json_object_get_int(v);
+        return EXIT_REFUSED;
+}
+
+static int wait_task(const struct cli *c, const char *id)
+{
+        char path[128];
+
+        snprintf(path, sizeof(path), "/v1/tasks/%s", id);
+        for (;;) {
+                struct cli quiet = *c;
+                struct json_object *t = NULL;
+                int r, code;
+
+                quiet.json = false;
+                r = call(&quiet, "GET", path, NULL, &t);
+                if (r != EXIT_OK)
+                        return r;
+                if (streq(jstr(t, "state"), "ended")) {
+                        code = task_exit_code(t);
+                        if (c->json)
+                                printf("%s\n", json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN));
+                        json_object_put(t);
+                        return code;
+                }
+                json_object_put(t);
+                usleep(100000);
+        }
+}
+
+static int cmd_run(const struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "policy", required_argument, NULL, 'p' }, { "name", required_argument, NULL, 'n' },
+                { "tenant", required_argument, NULL, 't' }, { "env", required_argument, NULL, 'e' },
+                { "cwd", required_argument, NULL, 'C' },    { "wait", no_argument, NULL, 'w' },
+                {},
+        };
+        _cleanup_free_ char **env = calloc((size_t)argc + 1, sizeof(char *));
+        struct json_object *req = json_object_new_object(), *t = NULL;
+        bool wait = false;
+        int n_env = 0, opt, r;
+        struct cli quiet = *c;
+
+        if (!env || !req)
+                return EXIT_REFUSED;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "+p:n:t:e:C:w", opts, NULL)) >= 0) {
+                const char *key = opt == 'p' ? "policy" : opt == 'n' ? "name" : opt == 't' ? "tenant" : "cwd";
+
+                if (opt == 'w')
+                        wait = true;
+                else if (opt == 'e')
+                        env[n_env++] = optarg;
+                else if (strchr("pntC", opt))
+                        json_object_object_add(req, key, json_object_new_string(optarg));
+                else {
+                        json_object_put(req);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                fprintf(stderr, "cgmeter run: no command (cgmeter run [--policy P] [--name N] [--wait] -- CMD ...)\n");
+                json_object_put(req);
+                return EXIT_USAGE;
+        }
+        add_json_strings(req, "command", argv + optind, argc - optind);
+        if (n_env)
+                add_json_strings(req, "env", env, n_env);
+        quiet.json = c->json && !wait;
+        r = call(&quiet, "POST", "/v1/tasks", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &t);
+        json_object_put(req);
+        if (r != EXIT_OK)
+                return r;
+        if (!c->json && !wait)
+                printf("%s\n", jstr(t, "id"));
+        if (wait) {
+                _cleanup_free_ char *id = strdup(jstr(t, "id"));
+
+                json_object_put(t);
+                return id ? wait_task(c, id) : EXIT_REFUSED;
+        }
+        json_object_put(t);
+        return EXIT_OK;
+}
+
+static double usage_num(struct json_object *t, const char *key)
+{
+        struct json_object *u, *v;
+
+        if (json_object_object_get_ex(t, "usage", &u) && u && json_object_object_get_ex(u, key, &v))
+                return json_object_get_double(v);
+        return -1;
+}
+
+static int cmd_ps(const struct cli *c, int argc, char **argv)
+{
+        struct json_object *o = NULL;
+        bool all = argc > 1 && (streq(argv[1], "-a") || streq(argv[1], "--all"));
+        int r = call(c, "GET", all ? "/v1/tasks" : "/v1/tasks?state=running", NULL, &o);
+
+        if (r != EXIT_OK || c->json) {
+                json_object_put(o);
+                return r;
+        }
+        printf("%-12s %-16s %-12s %-12s %-8s %8s %10s %10s  %s\n", "ID", "NAME", "POLICY", "TENANT", "STATE", "PID",
+               "CPU(s)", "MEM(MiB)", "COMMAND");
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+                struct json_object *t = json_object_array_get_idx(o, i), *cmd;
+                double cpu = usage_num(t, "cpu_seconds"), mem = usage_num(t, "memory_bytes");
+
+                json_object_object_get_ex(t, "command", &cmd);
+                printf("%-12s %-16.16s %-12.12s %-12.12s %-8s %8s %10.2f %10.1f  %s\n", jstr(t, "id"),
+                       jstr(t, "name"), jstr(t, "policy"), jstr(t, "tenant"), jstr(t, "state"), jstr(t, "pid"),
+                       cpu < 0 ? 0 : cpu, mem < 0 ? 0 : mem / 1048576.0,
+                       json_object_get_string(json_object_array_get_idx(cmd, 0)));
+        }
+        json_object_put(o);
+        return EXIT_OK;
+}
+
+static int cmd_kill(const struct cli *c, int argc, char **argv)
+{
+        struct json_object *req, *o = NULL;
+        char path[192];
+        int r, i = 1;
+        bool all = false;
+
+        if (argc > i && streq(argv[i], "--all")) {
+                all = true;
+                i++;
+        }
+        if (argc <= i || argc > i + 2) {
+                fprintf(stderr, "Usage: cgmeter kill [--all] ID [SIGNAL]\n");
+                return EXIT_USAGE;
+        }
+        if (strlen(argv[i]) > 64) {
+                fprintf(stderr, "cgmeter kill: task id too long\n");
+                return EXIT_USAGE;
+        }
+        req = json_object_new_object();
+        if (argc > i + 1)
+                json_object_object_add(req, "signal", json_object_new_string(argv[i + 1]));
+        if (all)
+                json_object_object_add(req, "all", json_object_new_boolean(true));
+        snprintf(path, sizeof(path), "/v1/tasks/%s/kill", argv[i]);
+        r = call(c, "POST", path, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &o);
+        json_object_put(req);
+        json_object_put(o);
+        return r;
+}
+
+static const struct command {
+        const char *name;
+        int (*fn)(const struct cli *c, int argc, char **argv);
+} commands[] = {
+        { "run", cmd_run },
+        { "ps", cmd_ps },
+        { "kill", cmd_kill },
+        { "policies", cmd_policies },
+        { "reload", cmd_reload },
+        { "health", cmd_health },
+};
+
+int main(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {},
+        };
+        struct cli c = { 0 };
+        int opt;
+
+        /* stop at the command: its own options follow it */
+        while ((opt = getopt_long(argc, argv, "+s:jh", longopts, NULL)) >= 0) {
+                switch (opt) {
+                case 's':
+                        c.socket = optarg;
+                        break;
+                case 'j':
+                        c.json = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return EXIT_OK;
+                case 'V':
+                        printf("cgmeter %s\n", PACKAGE_VERSION);
+                        return EXIT_OK;
+                default:
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+                if (streq(commands[i].name, argv[optind]))
+                        return commands[i].fn(&c, argc - optind, argv + optind);
+        fprintf(stderr, "cgmeter: unknown command '%s' (see cgmeter --help)\n", argv[optind]);
+        return EXIT_USAGE;
+}

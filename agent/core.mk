@@ -1,0 +1,8 @@
+# Core: helpers, logging, diagnostics, the INI layer, value parsers, policies, agent config.
+noinst_LIBRARIES += libcgm_core.a
+libcgm_core_a_SOURCES = \
+	agent/util.c agent/util.h \
+	agent/log.c agent/log.h \
+	agent/diag.c agent/diag.h \
+	agent/ini_load.c agent/ini_load.h \
+	agent/config.c agent/config.h

@@ -1,0 +1,498 @@
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "log.h"
+#include "util.h"
+
+#define HTTP_TOKEN_MAX 4096
+
+struct http_listener_state {
+        struct http_server *server;
+        enum http_listener kind;
+        struct MHD_Daemon *daemon;
+        struct loop_source *source;
+        /* token bucket for the control listeners */
+        double tokens;
+        uint64_t last_refill_ns;
+};
+
+struct http_server {
+        struct loop *loop;
+        http_handler_fn handler;
+        void *userdata;
+        size_t max_body;
+        uint64_t rate_limit;
+        char token[HTTP_TOKEN_MAX];
+        size_t token_len;
+        char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        char *tls_cert, *tls_key;
+        struct http_listener_state listeners[3];
+};
+
+/* Per-request state: the body being received. */
+struct http_upload {
+        char *buf;
+        size_t len;
+        bool too_large;
+};
+
+static const char *const listener_names[] = {
+        [HTTP_READONLY] = "read-only",
+        [HTTP_CONTROL_UNIX] = "control (unix)",
+        [HTTP_CONTROL_TCP] = "control (tcp)",
+};
+
+const char *http_query(const struct http_request *req, const char *key)
+{
+        return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_header(const struct http_request *req, const char *key)
+{
+        return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);
+}
+
+int http_reply_text(struct http_response *resp, unsigned status, const char *content_type, const char *text,
+                    size_t len)
+{
+        char *b = malloc(len + 1);
+
+        if (!b)
+                return -ENOMEM;
+        memcpy(b, text, len);
+        b[len] = '\0';
+        free(resp->body);
+        *resp = (struct http_response){ .status = status, .content_type = content_type, .body = b, .len = len };
+        return 0;
+}
+
+int http_reply_json(struct http_response *resp, unsigned status, struct json_object *obj)
+{
+        size_t len;
+        const char *s;
+        int r;
+
+        if (!obj)
+                return -ENOMEM;
+        s = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+                                              &len);
+        r = s ? http_reply_text(resp, status, "application/json", s, len) : -ENOMEM;
+        if (r == 0) {
+                /* end with a newline, for people reading curl output */
+                char *b = realloc(resp->body, resp->len + 2);
+
+                if (b) {
+                        b[resp->len++] = '\n';
+                        b[resp->len] = '\0';
+                        resp->body = b;
+                }
+        }
+        json_object_put(obj);
+        return r;
+}
+
+int http_reply_error(struct http_response *resp, unsigned status, const char *fmt, ...)
+{
+        _cleanup_free_ char *msg = NULL;
+        struct json_object *o, *e;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        o = json_object_new_object();
+        e = json_object_new_object();
+        if (!o || !e) {
+                json_object_put(o);
+                json_object_put(e);
+                return -ENOMEM;
+        }
+        json_object_object_add(e, "status", json_object_new_int((int)status));
+        json_object_object_add(e, "message", json_object_new_string(msg));
+        json_object_object_add(o, "error", e);
+        return http_reply_json(resp, status, o);
+}
+
+static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_response *resp)
+{
+        struct MHD_Response *r;
+        enum MHD_Result ret;
+
+        if (!resp->body && http_reply_error(resp, 500, "out of memory") < 0)
+                return MHD_NO;
+        r = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+                free(resp->body);
+                return MHD_NO;
+        }
+        resp->body = NULL;
+        if (resp->content_type)
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+        ret = MHD_queue_response(conn, resp->status, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+static bool token_matches(const struct http_server *s, const char *auth)
+{
+        const char *given;
+        size_t n;
+        unsigned char diff = 0;
+
+        if (!auth || strncmp(auth, "Bearer ", 7) != 0)
+                return false;
+        given = auth + 7;
+        n = strlen(given);
+        /* constant time in the token's length: every byte is compared whatever matched before */
+        diff |= (unsigned char)(n != s->token_len);
+        for (size_t i = 0; i < s->token_len; i++)
+                diff |= (unsigned char)(s->token[i] ^ (i < n ? given[i] : 0));
+        return diff == 0 && s->token_len > 0;
+}
+
+static bool rate_allows(struct http_listener_state *ls)
+{
+        uint64_t now = now_monotonic_ns();
+        double rate = (double)ls->server->rate_limit;
+
+        if (ls->last_refill_ns == 0) {
+                ls->tokens = rate;
+        } else {
+                ls->tokens += rate * (double)(now - ls->last_refill_ns) / 1e9;
+                if (ls->tokens > rate)
+                        ls->tokens = rate;
+        }
+        ls->last_refill_ns = now;
+        if (ls->tokens < 1.0)
+                return false;
+        ls->tokens -= 1.0;
+        return true;
+}
+
+/* What the server decides before the handler sees a request: auth, rate, size, listener scope. */
+static bool http_gate(struct http_listener_state *ls, struct MHD_Connection *conn, const char *url,
+                      struct http_upload *up, struct http_response *resp)
+{
+        if (ls->kind == HTTP_CONTROL_TCP &&
+            !token_matches(ls->server, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"))) {
+                http_reply_error(resp, 401, "missing or wrong bearer token");
+                return false;
+        }
+        if (ls->kind != HTTP_READONLY && !rate_allows(ls)) {
+                http_reply_error(resp, 429, "too many requests (limit %llu per second)",
+                                 (unsigned long long)ls->server->rate_limit);
+                return false;
+        }
+        if (up->too_large) {
+                http_reply_error(resp, 413, "request body larger than %zu bytes", ls->server->max_body);
+                return false;
+        }
+        if (ls->kind == HTTP_READONLY && !streq(url, "/metrics") && !streq(url, "/healthz")) {
+                http_reply_error(resp, 404, "not found: %s (this listener serves /metrics and /healthz)", url);
+                return false;
+        }
+        return true;
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                   const char *version, const char *upload_data, size_t *upload_data_size,
+                                   void **con_cls)
+{
+        struct http_listener_state *ls = cls;
+        struct http_upload *up = *con_cls;
+        struct http_response resp = { 0 };
+        int r;
+
+        if (!up) {
+                up = calloc(1, sizeof(*up));
+                if (!up)
+                        return MHD_NO;
+                *con_cls = up;
+                return MHD_YES;
+        }
+        if (*upload_data_size > 0) {
+                if (!up->too_large && up->len + *upload_data_size <= ls->server->max_body) {
+                        char *b = realloc(up->buf, up->len + *upload_data_size + 1);
+
+                        if (!b)
+                                return MHD_NO;
+                        memcpy(b + up->len, upload_data, *upload_data_size);
+                        up->buf = b;
+                        up->len += *upload_data_size;
+                        up->buf[up->len] = '\0';
+                } else {
+                        up->too_large = true;
+                }
+                *upload_data_size = 0;
+                return MHD_YES;
+        }
+        if (http_gate(ls, conn, url, up, &resp)) {
+                struct http_request req = {
+                        .listener = ls->kind, .method = method, .path = url,
+                        .body = up->buf ? up->buf : "", .body_len = up->len, .conn = conn,
+                };
+
+                r = ls->server->handler(ls->server->userdata, &req, &resp);
+                if (r < 0)
+                        http_reply_error(&resp, 500, "internal error: %s", strerror(-r));
+        }
+        return http_send(conn, &resp);
+}
+
+static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                           enum MHD_RequestTerminationCode toe)
+{
+        struct http_upload *up = *con_cls;
+
+        if (up) {
+                free(up->buf);
+                free(up);
+                *con_cls = NULL;
+        }
+}
+
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+        char buf[512];
+
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        buf[strcspn(buf, "\n")] = '\0';
+        log_debug("http: %s", buf);
+}
+
+static int http_on_ready(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct http_listener_state *ls = userdata;
+
+        return MHD_run(ls->daemon) == MHD_YES ? 0 : -EIO;
+}
+
+static int http_prepare(void *userdata)
+{
+        struct http_server *s = userdata;
+        int timeout = -1;
+
+        for (size_t i = 0; i < ARRAY_SIZE(s->listeners); i++) {
+                struct http_listener_state *ls = &s->listeners[i];
+                MHD_UNSIGNED_LONG_LONG t;
+
+                if (!ls->daemon)
+                        continue;
+                MHD_run(ls->daemon);
+                if (MHD_get_timeout(ls->daemon, &t) == MHD_YES && (timeout < 0 || (long long)t < timeout))
+                        timeout = t > 60000 ? 60000 : (int)t;
+        }
+        return timeout;
+}
+
+/* Bind the control socket: refuse when another agent answers on it, replace a stale one, mode 0600. */
+static int http_unix_socket(struct http_server *s, const char *path, int *ret_fd)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *dir = NULL;
+        char *slash;
+        struct stat st;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return log_error_errno(-ENAMETOOLONG, "control socket path %s", path);
+        strcpy(sa.sun_path, path);
+        dir = strdup(path);
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = '\0';
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                        return log_error_errno(-errno, "cannot create %s for the control socket", dir);
+        }
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (lstat(path, &st) == 0) {
+                if (!S_ISSOCK(st.st_mode))
+                        return log_error_errno(-EEXIST, "%s exists and is not a socket", path);
+                if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+                        return log_error_errno(-EADDRINUSE, "another cgmeterd is serving %s", path);
+                close(fd);
+                fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return -errno;
+                if (unlink(path) < 0 && errno != ENOENT)
+                        return log_error_errno(-errno, "cannot remove stale socket %s", path);
+        }
+        /* bind creates the node with umask applied: make it 0600 from the start */
+        mode_t old = umask(0177);
+        int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        umask(old);
+        if (r < 0)
+                return log_error_errno(-errno, "cannot bind control socket %s", path);
+        if (listen(fd, 128) < 0)
+                return log_error_errno(-errno, "cannot listen on %s", path);
+        strcpy(s->socket_path, path);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int http_tcp_addr(const char *listen, struct sockaddr_storage *ss, bool *ret_v6)
+{
+        char host[64];
+        uint16_t port;
+
+        if (config_split_listen(listen, host, sizeof(host), &port) < 0)
+                return -EINVAL;
+        memset(ss, 0, sizeof(*ss));
+        if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+                ((struct sockaddr_in *)ss)->sin_family = AF_INET;
+                ((struct sockaddr_in *)ss)->sin_port = htons(port);
+                *ret_v6 = false;
+                return 0;
+        }
+        if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+                ((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+                ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+                *ret_v6 = true;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static int http_start(struct http_server *s, enum http_listener kind, const char *listen, int listen_fd,
+                      const struct config *c)
+{
+        struct http_listener_state *ls = &s->listeners[kind];
+        struct sockaddr_storage ss;
+        unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+        bool v6 = false, tls = kind == HTTP_CONTROL_TCP && s->tls_cert;
+        struct MHD_OptionItem opts[12];
+        size_t n = 0;
+        int epfd, r;
+
+        *ls = (struct http_listener_state){ .server = s, .kind = kind };
+        if (listen_fd < 0) {
+                if (http_tcp_addr(listen, &ss, &v6) < 0)
+                        return log_error_errno(-EINVAL, "invalid listen address %s", listen);
+                opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
+                if (v6)
+                        flags |= MHD_USE_IPv6;
+        } else {
+                opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
+        }
+        if (tls) {
+                flags |= MHD_USE_TLS;
+                opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert };
+                opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key };
+        }
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)c->max_connections, NULL };
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL };
+        /* bounds header size: a request whose headers do not fit gets 431 from libmicrohttpd */
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, NULL };
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_log, NULL };
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+        ls->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_access, ls, MHD_OPTION_ARRAY, opts,
+                                      MHD_OPTION_END);
+        if (!ls->daemon) {
+                if (listen_fd >= 0)
+                        close(listen_fd);
+                return log_error_errno(-EADDRNOTAVAIL, "cannot start the %s listener on %s",
+                                       listener_names[kind], listen);
+        }
+        epfd = MHD_get_daemon_info(ls->daemon, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
+        r = loop_add_fd(s->loop, epfd, EPOLLIN, false, http_on_ready, ls, &ls->source);
+        if (r < 0)
+                return log_error_errno(r, "cannot watch the %s listener", listener_names[kind]);
+        log_info("%s listener on %s%s", listener_names[kind], listen, tls ? " (TLS)" : "");
+        return 0;
+}
+
+static int http_read_secret(const char *path, size_t max, char **ret)
+{
+        int r = read_file_at(AT_FDCWD, path, max, ret, NULL);
+
+        if (r < 0)
+                return log_error_errno(r, "cannot read %s", path);
+        return 0;
+}
+
+static int http_load_token(struct http_server *s, const char *path)
+{
+        _cleanup_free_ char *t = NULL;
+        char *tok;
+        int r = http_read_secret(path, HTTP_TOKEN_MAX - 1, &t);
+
+        if (r < 0)
+                return r;
+        tok = strstrip(t);
+        if (strlen(tok) < 16)
+                return log_error_errno(-EINVAL, "token in %s is shorter than 16 characters", path);
+        s->token_len = strlen(tok);
+        memcpy(s->token, tok, s->token_len);
+        return 0;
+}
+
+int http_server_new(struct loop *l, const struct config *c, http_handler_fn handler, void *userdata,
+                    struct http_server **ret)
+{
+        struct http_server *s = calloc(1, sizeof(*s));
+        int fd, r;
+
+        if (!s)
+                return -ENOMEM;
+        *s = (struct http_server){ .loop = l, .handler = handler, .userdata = userdata,
+                                   .max_body = c->max_body, .rate_limit = c->rate_limit };
+        if (c->listen[0] && (r = http_start(s, HTTP_READONLY, c->listen, -1, c)) < 0)
+                goto fail;
+        if (c->control_socket[0]) {
+                r = http_unix_socket(s, c->control_socket, &fd);
+                if (r < 0 || (r = http_start(s, HTTP_CONTROL_UNIX, c->control_socket, fd, c)) < 0)
+                        goto fail;
+        }
+        if (c->control_listen[0]) {
+                if ((r = http_load_token(s, c->token_file)) < 0)
+                        goto fail;
+                if (c->tls_cert[0] && ((r = http_read_secret(c->tls_cert, 1 << 20, &s->tls_cert)) < 0 ||
+                                       (r = http_read_secret(c->tls_key, 1 << 20, &s->tls_key)) < 0))
+                        goto fail;
+                if ((r = http_start(s, HTTP_CONTROL_TCP, c->control_listen, -1, c)) < 0)
+                        goto fail;
+        }
+        r = loop_add_prepare(l, http_prepare, s);
+        if (r < 0)
+                goto fail;
+        *ret = s;
+        return 0;
+fail:
+        http_server_free(s);
+        return r;
+}
+
+void http_server_free(struct http_server *s)
+{
+        if (!s)
+                return;
+        for (size_t i = 0; i < ARRAY_SIZE(s->listeners); i++) {
+                loop_source_remove(s->listeners[i].source);
+                if (s->listeners[i].daemon)
+                        MHD_stop_daemon(s->listeners[i].daemon);
+        }
+        if (s->socket_path[0])
+                unlink(s->socket_path);
+        explicit_bzero(s->token, sizeof(s->token));
+        free(s->tls_cert);
+        if (s->tls_key)
+                explicit_bzero(s->tls_key, strlen(s->tls_key));
+        free(s->tls_key);
+        free(s);
+}

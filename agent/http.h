@@ -1,0 +1,53 @@
+/* HTTP listeners on libmicrohttpd, driven by the agent's event loop (no extra threads):
+ * the read-only listener (GET /metrics, /healthz) and the control API (unix socket; TCP only with a token). */
+#pragma once
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "loop.h"
+
+struct MHD_Connection;
+
+enum http_listener { HTTP_READONLY, HTTP_CONTROL_UNIX, HTTP_CONTROL_TCP };
+
+struct http_request {
+        enum http_listener listener;
+        const char *method;
+        const char *path;
+        const char *body; /* NUL-terminated; body_len bytes */
+        size_t body_len;
+        struct MHD_Connection *conn;
+};
+
+struct http_response {
+        unsigned status;
+        const char *content_type;
+        char *body; /* owned; freed by the server */
+        size_t len;
+};
+
+/* Fill resp; return 0 (resp holds the answer) or a negative errno (500 with a JSON error). */
+typedef int (*http_handler_fn)(void *userdata, const struct http_request *req, struct http_response *resp);
+
+struct http_server;
+
+/* Start the listeners the config enables; errors are logged with what to do. */
+int http_server_new(struct loop *l, const struct config *c, http_handler_fn handler, void *userdata,
+                    struct http_server **ret);
+void http_server_free(struct http_server *s);
+
+/* A request's query argument, or NULL. */
+const char *http_query(const struct http_request *req, const char *key);
+/* A request header, or NULL. */
+const char *http_header(const struct http_request *req, const char *key);
+
+/* Set resp to a JSON body (takes a reference of obj and releases it). */
+int http_reply_json(struct http_response *resp, unsigned status, struct json_object *obj);
+/* Set resp to {"error": {"status": N, "message": "..."}}. */
+int http_reply_error(struct http_response *resp, unsigned status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Set resp to a text body (copied). */
+int http_reply_text(struct http_response *resp, unsigned status, const char *content_type, const char *text,
+                    size_t len);

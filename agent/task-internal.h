@@ -1,0 +1,18 @@
+/* Shared between task.c and task-state.c. */
+#pragma once
+
+#include "task.h"
+
+struct task *task_alloc(void);
+void task_free(struct task *t);
+/* Watch the task's pidfd and cgroup.events in the loop. */
+int task_watch(struct agent *a, struct task *t);
+/* The cgroup is empty (and the main process reaped when it is ours): read final values, remove the cgroup. */
+void task_finalize(struct agent *a, struct task *t);
+
+/* The task's start record in <state_dir>/tasks/<id>.json, written atomically at launch, removed at the end. */
+int task_state_save(struct agent *a, const struct task *t);
+int task_state_load(struct agent *a, const char *id, struct task *t);
+void task_state_remove(struct agent *a, const struct task *t);
+/* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat), for identity checks. */
+int proc_starttime(pid_t pid, uint64_t *ret);

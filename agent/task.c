@@ -1,0 +1,620 @@
+#include "task.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "agent.h"
+#include "launch.h"
+#include "log.h"
+#include "task-internal.h"
+
+const char *task_state_name(enum task_state s)
+{
+        return s == TASK_RUNNING ? "running" : "ended";
+}
+
+struct task *task_find(struct agent *a, const char *id_or_name)
+{
+        for (struct task *t = a->tasks; t; t = t->next)
+                if (streq(t->id, id_or_name))
+                        return t;
+        for (struct task *t = a->tasks; t; t = t->next)
+                if (streq(t->name, id_or_name))
+                        return t;
+        return NULL;
+}
+
+static int task_new_id(char ret[TASK_ID_LEN])
+{
+        uint8_t b[6];
+
+        if (getrandom(b, sizeof(b), 0) != sizeof(b))
+                return -errno;
+        snprintf(ret, TASK_ID_LEN, "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+        return 0;
+}
+
+struct task *task_alloc(void)
+{
+        struct task *t = calloc(1, sizeof(*t));
+
+        if (!t)
+                return NULL;
+        t->pidfd = -1;
+        return t;
+}
+
+void task_free(struct task *t)
+{
+        if (!t)
+                return;
+        if (t->pid_src) {
+                loop_source_remove(t->pid_src); /* owns and closes the pidfd */
+                t->pidfd = -1;
+        }
+        loop_source_remove(t->events_src);
+        loop_source_remove(t->poll_src);
+        if (t->pidfd >= 0)
+                close(t->pidfd);
+        cg_node_free(t->node);
+        if (t->argv)
+                for (char **p = t->argv; *p; p++)
+                        free(*p);
+        free(t->argv);
+        free(t);
+}
+
+static char **strv_copy(char *const *v, size_t max)
+{
+        size_t n = 0;
+        char **r;
+
+        while (v[n]) {
+                if (++n > max)
+                        return NULL;
+        }
+        r = calloc(n + 1, sizeof(*r));
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                r[i] = strdup(v[i]);
+                if (!r[i]) {
+                        while (i > 0)
+                                free(r[--i]);
+                        free(r);
+                        return NULL;
+                }
+        }
+        return r;
+}
+
+/* The policy node, created (and, for scope = policy, limited) on first use. */
+static int policy_node_get(struct agent *a, const struct policy *p, struct policy_node **ret, struct cg_error *err)
+{
+        struct policy_node *pn;
+        int r;
+
+        for (pn = a->policy_nodes; pn; pn = pn->next)
+                if (streq(pn->name, p->name)) {
+                        *ret = pn;
+                        return 0;
+                }
+        pn = calloc(1, sizeof(*pn));
+        if (!pn)
+                return -ENOMEM;
+        strcpy(pn->name, p->name);
+        r = cg_node_create(a->cg, p->name, NULL, &pn->node);
+        if (r < 0) {
+                snprintf(err->msg, sizeof(err->msg), "cannot create the cgroup of policy %s: %s", p->name,
+                         strerror(-r));
+                free(pn);
+                return r;
+        }
+        if (p->scope == POLICY_SCOPE_POLICY) {
+                r = cg_apply(a->cg, pn->node, p, err);
+                if (r < 0) {
+                        cg_node_remove(a->cg, pn->node);
+                        cg_node_free(pn->node);
+                        free(pn);
+                        return r;
+                }
+                pn->applied = *p;
+                pn->limits = true;
+        }
+        pn->next = a->policy_nodes;
+        a->policy_nodes = pn;
+        *ret = pn;
+        return 0;
+}
+
+static const struct policy *task_pick_policy(struct agent *a, const char *name)
+{
+        if (name)
+                return policy_set_find(&a->policies, name);
+        if (policy_set_find(&a->policies, "default"))
+                return policy_set_find(&a->policies, "default");
+        return a->policies.n == 1 ? &a->policies.items[0] : NULL;
+}
+
+static int task_check_request(struct agent *a, const struct task_request *req, const struct policy **ret_p,
+                              char *errbuf, size_t n)
+{
+        const struct policy *p;
+
+        if (!req->argv || !req->argv[0] || !req->argv[0][0]) {
+                snprintf(errbuf, n, "no command given");
+                return -EINVAL;
+        }
+        p = task_pick_policy(a, req->policy);
+        if (!p) {
+                snprintf(errbuf, n, req->policy ? "unknown policy '%s'" : "no policy named: give one (%s)",
+                         req->policy ? req->policy : "the agent has several");
+                return -ENOENT;
+        }
+        if (req->name && !name_is_valid(req->name)) {
+                snprintf(errbuf, n, "invalid task name '%s' (use 1-63 of A-Z a-z 0-9 _ . -)", req->name);
+                return -EINVAL;
+        }
+        if (req->name && task_find(a, req->name) && task_find(a, req->name)->state == TASK_RUNNING) {
+                snprintf(errbuf, n, "a running task is already named '%s'", req->name);
+                return -EEXIST;
+        }
+        if (req->tenant && !streq(req->tenant, p->tenant)) {
+                if (!p->tenant_override) {
+                        snprintf(errbuf, n, "policy %s does not allow choosing the tenant (tenant_override = no)",
+                                 p->name);
+                        return -EPERM;
+                }
+                if (!name_is_valid(req->tenant)) {
+                        snprintf(errbuf, n, "invalid tenant '%s'", req->tenant);
+                        return -EINVAL;
+                }
+        }
+        if (req->cwd && req->cwd[0] != '/') {
+                snprintf(errbuf, n, "cwd '%s' is not an absolute path", req->cwd);
+                return -EINVAL;
+        }
+        if (a->n_running >= a->cfg.max_tasks) {
+                snprintf(errbuf, n, "too many running tasks (max_tasks = %llu)",
+                         (unsigned long long)a->cfg.max_tasks);
+                return -EAGAIN;
+        }
+        *ret_p = p;
+        return 0;
+}
+
+static int task_open_output(struct agent *a, const struct task *t, int *ret_fd)
+{
+        _cleanup_free_ char *dir = NULL, *path = NULL;
+        int fd;
+
+        *ret_fd = -1;
+        if (t->policy.output != POLICY_OUTPUT_LOG)
+                return 0;
+        if (asprintf(&dir, "%s/logs", a->cfg.state_dir) < 0 || asprintf(&path, "%s/%s.log", dir, t->id) < 0)
+                return -ENOMEM;
+        if (mkdir(a->cfg.state_dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+                return -errno;
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
+        if (fd < 0)
+                return -errno;
+        *ret_fd = fd;
+        return 0;
+}
+
+#define TASK_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The task's environment: a default PATH, CGMETER_TASK_ID, then the request's (which may override PATH). */
+static char **task_env(const struct task *t, char *const *req_env, char *errbuf, size_t n)
+{
+        size_t count = 0, i = 0;
+        char **env;
+
+        for (char *const *e = req_env; e && *e; e++) {
+                const char *eq = strchr(*e, '=');
+
+                if (!eq || eq == *e || ++count > TASK_MAX_ENV) {
+                        snprintf(errbuf, n, "invalid environment entry '%.64s' (expected NAME=VALUE)", *e);
+                        return NULL;
+                }
+        }
+        env = calloc(count + 3, sizeof(*env));
+        if (!env)
+                return NULL;
+        env[i++] = strdup(TASK_DEFAULT_PATH);
+        if (asprintf(&env[i++], "CGMETER_TASK_ID=%s", t->id) < 0)
+                env[i - 1] = NULL;
+        for (char *const *e = req_env; e && *e; e++)
+                env[i++] = strdup(*e);
+        for (size_t k = 0; k < i; k++)
+                if (!env[k]) {
+                        for (size_t j = 0; j < i; j++)
+                                free(env[j]);
+                        free(env);
+                        snprintf(errbuf, n, "out of memory");
+                        return NULL;
+                }
+        /* a request's PATH replaces the default: drop ours when one follows */
+        for (size_t k = 2; k < i; k++)
+                if (strncmp(env[k], "PATH=", 5) == 0) {
+                        free(env[0]);
+                        memmove(env, env + 1, (i - 1) * sizeof(*env));
+                        env[--i] = NULL;
+                        break;
+                }
+        return env;
+}
+
+static void strv_free(char **v)
+{
+        if (!v)
+                return;
+        for (char **p = v; *p; p++)
+                free(*p);
+        free(v);
+}
+
+static int task_start_process(struct agent *a, struct task *t, char **env, const char *cwd, char *errbuf,
+                              size_t n)
+{
+        struct cg_join join = { .unified_fd = -1 };
+        struct launch_spec spec;
+        struct launch_error lerr = { 0 };
+        _cleanup_close_ int out = -1, null_fd = -1;
+        int r;
+
+        /* opened here, before the child joins the task's devices cgroup, which may deny /dev/null */
+        null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (null_fd < 0) {
+                snprintf(errbuf, n, "cannot open /dev/null: %s", strerror(errno));
+                return -errno;
+        }
+        r = cg_node_join_fds(a->cg, t->node, &join);
+        if (r < 0) {
+                snprintf(errbuf, n, "cannot open the task's cgroup: %s", strerror(-r));
+                return r;
+        }
+        r = task_open_output(a, t, &out);
+        if (r < 0) {
+                cg_join_close(&join);
+                snprintf(errbuf, n, "cannot open the task's log in %s/logs: %s", a->cfg.state_dir, strerror(-r));
+                return r;
+        }
+        launch_spec_init(&spec);
+        spec.argv = t->argv;
+        spec.envp = env;
+        spec.cwd = cwd;
+        spec.uid = t->policy.uid == POLICY_UNSET ? 0 : (uint32_t)t->policy.uid;
+        spec.gid = t->policy.gid == POLICY_UNSET ? 0 : (uint32_t)t->policy.gid;
+        spec.namespaces = t->policy.namespaces;
+        if (t->policy.namespaces & NS_UTS)
+                spec.hostname = t->policy.hostname[0] ? t->policy.hostname : t->id;
+        spec.uid_map = t->policy.uid_map;
+        spec.n_uid_map = t->policy.n_uid_map;
+        spec.gid_map = t->policy.gid_map;
+        spec.n_gid_map = t->policy.n_gid_map;
+        spec.init = t->policy.init;
+        spec.stdin_fd = null_fd;
+        spec.stdout_fd = spec.stderr_fd = t->policy.output == POLICY_OUTPUT_INHERIT ? STDERR_FILENO
+                                          : out >= 0                                ? out
+                                                                                    : null_fd;
+        spec.cgroup_fd = join.unified_fd;
+        spec.join_fds = join.procs_fd;
+        spec.n_join_fds = join.n_procs;
+        r = launch_task(&spec, &t->pid, &t->pidfd, &lerr);
+        cg_join_close(&join);
+        if (r < 0) {
+                snprintf(errbuf, n, "launch failed at %s: %s", lerr.step ? lerr.step : "?",
+                         strerror(lerr.err ? lerr.err : -r));
+                return r;
+        }
+        if (proc_starttime(t->pid, &t->pid_starttime) < 0)
+                t->pid_starttime = 0; /* already gone: identity no longer matters */
+        return 0;
+}
+
+/* Undo a launch that failed after its cgroup was made: nothing may be left behind. */
+static void task_abort(struct agent *a, struct task *t)
+{
+        if (t->pidfd >= 0) {
+                syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
+                waitid(P_PIDFD, (id_t)t->pidfd, NULL, WEXITED);
+        }
+        if (t->node) {
+                cg_node_kill(a->cg, t->node);
+                cg_node_remove(a->cg, t->node);
+        }
+        task_state_remove(a, t);
+        task_free(t);
+}
+
+int task_launch(struct agent *a, const struct task_request *req, struct task **ret, char *errbuf, size_t n)
+{
+        const struct policy *p;
+        struct policy_node *pn;
+        struct cg_error cerr = { 0 };
+        struct task *t;
+        char **env = NULL;
+        int r;
+
+        r = task_check_request(a, req, &p, errbuf, n);
+        if (r < 0)
+                return r;
+        t = task_alloc();
+        if (!t)
+                return -ENOMEM;
+        t->policy = *p;
+        r = task_new_id(t->id);
+        if (r < 0)
+                goto fail_msg;
+        strcpy(t->name, req->name ? req->name : t->id);
+        strcpy(t->tenant, req->tenant ? req->tenant : p->tenant);
+        t->argv = strv_copy(req->argv, TASK_MAX_ARGS);
+        if (!t->argv) {
+                snprintf(errbuf, n, "too many arguments or out of memory");
+                r = -EINVAL;
+                goto fail;
+        }
+        env = task_env(t, req->envp, errbuf, n);
+        if (!env) {
+                r = -EINVAL;
+                goto fail;
+        }
+        r = policy_node_get(a, p, &pn, &cerr);
+        if (r < 0) {
+                snprintf(errbuf, n, "policy %s: %s", p->name, cerr.msg[0] ? cerr.msg : strerror(-r));
+                goto fail;
+        }
+        r = cg_node_create(a->cg, p->name, t->id, &t->node);
+        if (r < 0) {
+                snprintf(errbuf, n, "cannot create the task's cgroup: %s", strerror(-r));
+                goto fail;
+        }
+        if (p->scope == POLICY_SCOPE_TASK && (r = cg_apply(a->cg, t->node, p, &cerr)) < 0) {
+                snprintf(errbuf, n, "cannot apply policy %s: %s", p->name, cerr.msg[0] ? cerr.msg : strerror(-r));
+                goto fail;
+        }
+        t->start_ns = now_realtime_ns();
+        r = task_start_process(a, t, env, req->cwd, errbuf, n);
+        if (r < 0)
+                goto fail;
+        r = task_state_save(a, t);
+        if (r < 0) {
+                snprintf(errbuf, n, "cannot record the task in %s/tasks: %s", a->cfg.state_dir, strerror(-r));
+                goto fail;
+        }
+        r = task_watch(a, t);
+        if (r < 0)
+                goto fail_msg;
+        strv_free(env);
+        t->next = a->tasks;
+        a->tasks = t;
+        a->n_running++;
+        log_info("task %s (%s) started: policy %s, tenant %s, pid %d, %s", t->id, t->name, p->name, t->tenant,
+                 (int)t->pid, t->argv[0]);
+        *ret = t;
+        return 0;
+fail_msg:
+        snprintf(errbuf, n, "%s", strerror(-r));
+fail:
+        strv_free(env);
+        task_abort(a, t);
+        return r;
+}
+
+static void task_try_end(struct agent *a, struct task *t)
+{
+        int populated;
+
+        if (t->state != TASK_RUNNING)
+                return;
+        /* our own child is reaped first, so its exit status is known before the end */
+        if (t->pidfd >= 0 && !t->exited)
+                return;
+        populated = cg_node_populated(a->cg, t->node);
+        if (populated > 0)
+                return;
+        task_finalize(a, t);
+}
+
+static int on_task_pidfd(struct loop_source *s, int fd, uint32_t events, void *userdata)
+{
+        struct task *t = userdata;
+        struct agent *a = t->agent;
+        siginfo_t si = { 0 };
+
+        if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) == 0) {
+                if (si.si_pid == 0)
+                        return 0; /* not yet */
+                t->exit_known = true;
+                t->exit_status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
+        }
+        t->exited = true;
+        loop_source_remove(t->pid_src);
+        t->pid_src = NULL;
+        t->pidfd = -1; /* closed by the source */
+        task_try_end(a, t);
+        return 0;
+}
+
+static int on_task_events(struct loop_source *s, int fd, uint32_t events, void *userdata)
+{
+        struct task *t = userdata;
+
+        if (events & (EPOLLERR | EPOLLHUP)) {
+                /* the cgroup went away under us: stop watching, the end check decides */
+                loop_source_remove(t->events_src);
+                t->events_src = NULL;
+        }
+        task_try_end(t->agent, t);
+        return 0;
+}
+
+int task_watch(struct agent *a, struct task *t)
+{
+        int r;
+
+        t->agent = a;
+        if (t->pidfd >= 0) {
+                r = loop_add_fd(a->loop, t->pidfd, EPOLLIN, true, on_task_pidfd, t, &t->pid_src);
+                if (r < 0)
+                        return r;
+        }
+        if (t->node->events_fd >= 0) {
+                r = loop_add_fd(a->loop, t->node->events_fd, EPOLLPRI, false, on_task_events, t, &t->events_src);
+                if (r < 0)
+                        return r;
+        }
+        /* without cgroup.events (pure v1) the agent's tick checks cgroup.procs */
+        return 0;
+}
+
+void task_finalize(struct agent *a, struct task *t)
+{
+        int r;
+
+        if (task_sample(a, t, &t->final) == 0)
+                t->have_final = true;
+        loop_source_remove(t->events_src);
+        t->events_src = NULL;
+        if (t->pid_src) {
+                loop_source_remove(t->pid_src);
+                t->pid_src = NULL;
+                t->pidfd = -1;
+        }
+        r = cg_node_remove(a->cg, t->node);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "task %s: cannot remove its cgroup %s", t->id, t->node->path);
+        task_state_remove(a, t);
+        t->state = TASK_ENDED;
+        t->end_ns = now_realtime_ns();
+        a->n_running--;
+        if (t->exit_known && WIFSIGNALED(t->exit_status))
+                log_info("task %s (%s) ended: killed by signal %d", t->id, t->name, WTERMSIG(t->exit_status));
+        else if (t->exit_known)
+                log_info("task %s (%s) ended: exit status %d", t->id, t->name, WEXITSTATUS(t->exit_status));
+        else
+                log_info("task %s (%s) ended (exit status unknown: not started by this agent)", t->id, t->name);
+}
+
+int task_signal(struct agent *a, struct task *t, int sig, bool all)
+{
+        if (t->state != TASK_RUNNING)
+                return -ESRCH;
+        if (all && sig == SIGKILL)
+                return cg_node_kill(a->cg, t->node);
+        if (!all && t->pidfd >= 0)
+                return syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+        if (!all && t->pid > 0)
+                return kill(t->pid, sig) < 0 ? -errno : 0;
+        /* every process of the cgroup */
+        {
+                int fd = cg_node_fd(a->cg, t->node, CG_PIDS);
+                _cleanup_free_ char *buf = NULL;
+                char *save = NULL;
+                int r;
+
+                if (fd < 0)
+                        fd = t->node->unified_fd;
+                r = read_file_at(fd, "cgroup.procs", 16 << 20, &buf, NULL);
+                if (r < 0)
+                        return r;
+                for (char *tok = strtok_r(buf, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+                        kill((pid_t)strtol(tok, NULL, 10), sig);
+                return 0;
+        }
+}
+
+static void target_from_node(struct agent *a, const struct task *t, struct collector_target *ct)
+{
+        static const struct {
+                enum collector_source src;
+                enum cg_controller ctrl;
+        } map[] = {
+                { COLLECTOR_SOURCE_CPU, CG_CPU },       { COLLECTOR_SOURCE_CPUACCT, CG_CPUACCT },
+                { COLLECTOR_SOURCE_MEMORY, CG_MEMORY }, { COLLECTOR_SOURCE_BLKIO, CG_BLKIO },
+                { COLLECTOR_SOURCE_PIDS, CG_PIDS },
+        };
+
+        collector_target_init(ct);
+        ct->v2 = a->cg->mode == CG_MODE_V2;
+        if (!ct->v2)
+                for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                        ct->fd[map[i].src] = cg_node_fd(a->cg, t->node, map[i].ctrl);
+        ct->fd[COLLECTOR_SOURCE_UNIFIED] = t->node->unified_fd;
+}
+
+int task_sample(struct agent *a, struct task *t, struct cg_sample *ret)
+{
+        struct collector_target ct;
+        uint32_t failed = 0;
+
+        if (t->state == TASK_ENDED) {
+                if (!t->have_final)
+                        return -ENODATA;
+                *ret = t->final;
+                return 0;
+        }
+        /* the fds belong to the node: the target only borrows them, so it is not closed here */
+        target_from_node(a, t, &ct);
+        return collector_collect_all(&ct, a->collectors_enabled, ret, &failed);
+}
+
+void task_expire(struct agent *a)
+{
+        uint64_t now = now_realtime_ns();
+        struct task **pp = &a->tasks;
+
+        while (*pp) {
+                struct task *t = *pp;
+
+                if (t->state == TASK_RUNNING && !t->events_src && t->node)
+                        task_try_end(a, t); /* pure v1: no populated notification, check on the tick */
+                if (t->state == TASK_ENDED && now - t->end_ns > a->cfg.retention_us * 1000) {
+                        *pp = t->next;
+                        task_free(t);
+                        continue;
+                }
+                pp = &t->next;
+        }
+}
+
+void task_kill_all(struct agent *a)
+{
+        for (struct task *t = a->tasks; t; t = t->next) {
+                if (t->state != TASK_RUNNING)
+                        continue;
+                task_signal(a, t, SIGKILL, true);
+                /* give the kernel a moment to empty the cgroup, so final values are read and it is removed */
+                for (int i = 0; i < 50 && cg_node_populated(a->cg, t->node) > 0; i++)
+                        usleep(20000);
+                if (t->pidfd >= 0 && waitid(P_PIDFD, (id_t)t->pidfd, NULL, WEXITED | WNOHANG) == 0)
+                        t->exit_status = W_EXITCODE(0, SIGKILL);
+                t->exited = true;
+                task_finalize(a, t);
+        }
+}
+
+void task_free_all(struct agent *a)
+{
+        while (a->tasks) {
+                struct task *t = a->tasks;
+
+                a->tasks = t->next;
+                task_free(t);
+        }
+        while (a->policy_nodes) {
+                struct policy_node *pn = a->policy_nodes;
+
+                a->policy_nodes = pn->next;
+                cg_node_free(pn->node);
+                free(pn);
+        }
+}

@@ -1,0 +1,75 @@
+/* Tasks: launch into a per-task cgroup tree, watch until the cgroup is empty, finalize, re-adopt after a restart.
+ * Everything runs on the event loop's thread. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "collector.h"
+#include "loop.h"
+#include "policy.h"
+
+struct agent;
+
+#define TASK_ID_LEN 13 /* 12 hex digits + NUL */
+#define TASK_MAX_ARGS 4096
+#define TASK_MAX_ENV  4096
+
+enum task_state {
+        TASK_RUNNING, /* processes are in its cgroup */
+        TASK_ENDED,   /* cgroup empty: final values read, cgroup removed */
+};
+const char *task_state_name(enum task_state s);
+
+struct task {
+        char id[TASK_ID_LEN];
+        char name[POLICY_NAME_MAX];
+        char tenant[POLICY_NAME_MAX];
+        struct policy policy; /* the policy in force for this task (updated by live reloads) */
+        char **argv;          /* owned, NULL-terminated */
+        enum task_state state;
+        bool adopted;         /* found in the subtree by a restarted agent */
+        pid_t pid;            /* the main process (0 once it is gone or unknown) */
+        uint64_t pid_starttime; /* its start time in clock ticks since boot (/proc/PID/stat), for identity */
+        int pidfd;
+        bool exited;          /* the main process has ended */
+        bool exit_known;      /* we reaped it (adopted tasks are not our children) */
+        int exit_status;      /* wait status */
+        uint64_t start_ns, end_ns; /* realtime */
+        struct cg_node *node;
+        struct loop_source *pid_src, *events_src, *poll_src;
+        struct cg_sample final; /* last values read, kept after the end */
+        bool have_final;
+        struct agent *agent;
+        struct task *next;
+};
+
+struct task_request {
+        const char *policy; /* NULL: "default" if it exists, else the only policy */
+        const char *name;   /* NULL: the id */
+        const char *tenant; /* NULL: the policy's */
+        char *const *argv;
+        char *const *envp;
+        const char *cwd;
+};
+
+/* Launch. On failure returns a negative errno and a message in errbuf (what failed, and why); nothing is left
+ * behind. -ENOENT: unknown policy; -EINVAL: bad request; -EPERM: tenant override refused; -EEXIST: name in use;
+ * -EAGAIN: too many tasks; other: the launch itself failed. */
+int task_launch(struct agent *a, const struct task_request *req, struct task **ret, char *errbuf, size_t n);
+/* By id or by name (the newest with that name). */
+struct task *task_find(struct agent *a, const char *id_or_name);
+/* Signal the task: its main process, or with all=true every process of its cgroup. */
+int task_signal(struct agent *a, struct task *t, int sig, bool all);
+/* Read the task's cgroup now (running) or its final values (ended). */
+int task_sample(struct agent *a, struct task *t, struct cg_sample *ret);
+/* Re-adopt every task found in the subtree at start; finalize those that ended meanwhile. */
+int task_adopt_all(struct agent *a);
+/* Apply a new policy set to running tasks (live update). Failures are logged and added to diag; the task
+ * keeps its previous limits. */
+void task_update_policies(struct agent *a, struct diag_list *diag);
+/* Drop ended tasks older than the retention time. */
+void task_expire(struct agent *a);
+/* Kill every running task and finalize it (kill_tasks_on_stop). */
+void task_kill_all(struct agent *a);
+void task_free_all(struct agent *a);
