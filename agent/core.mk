@@ -5,4 +5,5 @@ libcgm_core_a_SOURCES = \
 	agent/log.c agent/log.h \
 	agent/diag.c agent/diag.h \
 	agent/ini_load.c agent/ini_load.h \
-	agent/config.c agent/config.h
+	agent/config.c agent/config.h \
+	agent/strbuf.c agent/strbuf.h

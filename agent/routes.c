@@ -3,6 +3,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "prometheus.h"
 #include "routes.h"
 
 struct route {
@@ -27,28 +28,89 @@ static int route_healthz(struct agent *a, const struct http_request *req, const 
         return http_reply_json(resp, 200, o);
 }
 
+#define METRICS_MAX_BYTES (256u << 20)
+
+struct metrics_snapshot {
+        struct prom_task *tasks;
+        struct cg_sample *samples;
+        char (*ids)[160];
+        size_t n;
+};
+
+static void snapshot_free(struct metrics_snapshot *m)
+{
+        free(m->tasks);
+        free(m->samples);
+        free(m->ids);
+}
+
+/* Read every task's cgroup now (values are never cached), ended ones from their final values. */
+static int snapshot_take(struct agent *a, struct metrics_snapshot *m)
+{
+        size_t n = 0, i = 0;
+
+        for (struct task *t = a->tasks; t; t = t->next)
+                n++;
+        *m = (struct metrics_snapshot){ 0 };
+        m->tasks = calloc(n ? n : 1, sizeof(*m->tasks));
+        m->samples = calloc(n ? n : 1, sizeof(*m->samples));
+        m->ids = calloc(n ? n : 1, sizeof(*m->ids));
+        if (!m->tasks || !m->samples || !m->ids) {
+                snapshot_free(m);
+                return -ENOMEM;
+        }
+        for (struct task *t = a->tasks; t; t = t->next) {
+                struct prom_task *pt = &m->tasks[i];
+
+                snprintf(m->ids[i], sizeof(m->ids[i]), "/%s/%s/%s", a->cfg.cgroup_root, t->policy.name, t->id);
+                *pt = (struct prom_task){
+                        .id = m->ids[i], .name = t->name, .task = t->id, .policy = t->policy.name,
+                        .tenant = t->tenant, .running = t->state == TASK_RUNNING,
+                        .start_time = (double)t->start_ns / 1e9, .spec = &t->policy,
+                };
+                if (task_sample(a, t, &m->samples[i]) == 0)
+                        pt->s = &m->samples[i];
+                i++;
+        }
+        m->n = i;
+        return 0;
+}
+
 static int route_metrics(struct agent *a, const struct http_request *req, const char *arg,
                          struct http_response *resp)
 {
-        _cleanup_free_ char *text = NULL;
-        int n;
+        struct prom_collector_state cs[32];
+        struct metrics_snapshot m;
+        struct prom_agent ag = {
+                .version = PACKAGE_VERSION, .cgroup_mode = cg_mode_name(a->cg->mode), .policies = a->policies.n,
+                .reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed, .collectors = cs,
+                .tasks_running = a->n_running,
+        };
+        bool om = prom_wants_openmetrics(http_header(req, "Accept"));
+        uint64_t t0 = now_monotonic_ns();
+        struct strbuf out;
+        int r;
 
-        n = asprintf(&text,
-                     "# HELP cgmeter_build_info Version of the running agent.\n"
-                     "# TYPE cgmeter_build_info gauge\n"
-                     "cgmeter_build_info{version=\"%s\"} 1\n"
-                     "# HELP cgmeter_policies Policies in force.\n"
-                     "# TYPE cgmeter_policies gauge\n"
-                     "cgmeter_policies %zu\n"
-                     "# HELP cgmeter_reloads_total Policy reloads by result.\n"
-                     "# TYPE cgmeter_reloads_total counter\n"
-                     "cgmeter_reloads_total{result=\"ok\"} %llu\n"
-                     "cgmeter_reloads_total{result=\"failed\"} %llu\n",
-                     PACKAGE_VERSION, a->policies.n, (unsigned long long)a->reloads_ok,
-                     (unsigned long long)a->reloads_failed);
-        if (n < 0)
-                return -ENOMEM;
-        return http_reply_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, (size_t)n);
+        for (size_t i = 0; collector_registry[i] && i < ARRAY_SIZE(cs); i++) {
+                cs[i] = (struct prom_collector_state){ collector_registry[i]->name,
+                                                       a->collectors_enabled & (UINT32_C(1) << i) };
+                ag.n_collectors++;
+        }
+        r = snapshot_take(a, &m);
+        if (r < 0)
+                return r;
+        ag.tasks_retained = m.n - a->n_running;
+        ag.scrape_seconds = (double)(now_monotonic_ns() - t0) / 1e9;
+        strbuf_init(&out, METRICS_MAX_BYTES);
+        prom_render(&ag, m.tasks, m.n, om, &out);
+        snapshot_free(&m);
+        free(resp->body);
+        r = strbuf_take(&out, &resp->body, &resp->len);
+        if (r < 0)
+                return r;
+        resp->status = 200;
+        resp->content_type = om ? PROM_CONTENT_TYPE_OPENMETRICS : PROM_CONTENT_TYPE_TEXT;
+        return 0;
 }
 
 static struct json_object *policy_to_json(const struct policy *p)

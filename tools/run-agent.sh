@@ -19,6 +19,12 @@ for _ in $(seq 100); do
         sleep 0.1
 done
 curl -fsS http://127.0.0.1:9750/healthz
+# a demo task, so /metrics has something to show (a new run replaces the previous demo)
+"$top/build/cgmeter" kill --all demo KILL >/dev/null 2>&1 || true
+for _ in $(seq 50); do "$top/build/cgmeter" --json ps | grep -q '"name":"demo"' || break; sleep 0.1; done
+"$top/build/cgmeter" run --name demo -- /bin/sh -c 'while :; do i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 1; done' >/dev/null
+sleep 1
+curl -fsS http://127.0.0.1:9750/metrics | grep 'container_cpu_usage_seconds_total{' || true
 cat <<MSG
 cgmeterd is running (pid $(cat "$pidfile"), log /var/log/cgmeterd.log).
   curl http://127.0.0.1:9750/metrics

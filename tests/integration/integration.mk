@@ -1,7 +1,8 @@
 # Integration tests: shell scripts speaking TAP, run as root against the real cgroupfs and a real agent.
 INTEGRATION_TESTS = \
 	tests/integration/t-agent-basics.sh \
-	tests/integration/t-tasks.sh
+	tests/integration/t-tasks.sh \
+	tests/integration/t-metrics.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh

@@ -24,7 +24,7 @@ is() { # is ACTUAL EXPECTED DESCRIPTION
                 ok 1 "$3"; printf '#   expected: %s\n#   actual:   %s\n' "$2" "$1" | head -40; fi
 }
 contains() { # contains HAYSTACK NEEDLE DESCRIPTION
-        case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; printf '#   wanted: %s\n#   in:     %s\n' "$2" "$1" | head -40 ;; esac
+        case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; printf '#   wanted: %s\n#   in:     %.600s\n' "$2" "$1" | head -12 ;; esac
 }
 diag() { echo "# $*"; }
 on_exit() { T_CLEANUPS+=("$*"); }

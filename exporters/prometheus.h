@@ -1,0 +1,47 @@
+/* Prometheus text 0.0.4 and OpenMetrics 1.0 rendering of a snapshot. Only renders: the caller reads the cgroups.
+ * Names follow cAdvisor where one exists (container_*), everything else is cgmeter_*. */
+#pragma once
+
+#include "collector.h"
+#include "policy.h"
+#include "strbuf.h"
+
+#define PROM_CONTENT_TYPE_TEXT        "text/plain; version=0.0.4; charset=utf-8"
+#define PROM_CONTENT_TYPE_OPENMETRICS "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+/* One task (a cgroup) in the snapshot. */
+struct prom_task {
+        const char *id;     /* label id: the cgroup path below the agent's subtree, "/cgmeter/web/1a2b" */
+        const char *name;   /* the task's name */
+        const char *task;   /* the task id */
+        const char *policy;
+        const char *tenant;
+        bool running;
+        double start_time;          /* unix seconds */
+        const struct cg_sample *s;  /* NULL: nothing could be read */
+        const struct policy *spec;  /* the limits in force */
+};
+
+struct prom_collector_state {
+        const char *name;
+        bool up;
+};
+
+struct prom_agent {
+        const char *version;
+        const char *cgroup_mode;
+        size_t policies;
+        uint64_t reloads_ok, reloads_failed;
+        const struct prom_collector_state *collectors;
+        size_t n_collectors;
+        size_t tasks_running, tasks_retained;
+        double scrape_seconds; /* how long reading the cgroups took */
+};
+
+/* Does the Accept header ask for OpenMetrics? */
+bool prom_wants_openmetrics(const char *accept);
+/* Render everything into out. Errors are in out->err. */
+void prom_render(const struct prom_agent *ag, const struct prom_task *tasks, size_t n, bool openmetrics,
+                 struct strbuf *out);
+/* Append value escaped for a label (backslash, double quote, newline). */
+void prom_escape_label(struct strbuf *out, const char *value);
