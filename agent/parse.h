@@ -1,5 +1,5 @@
-/* Checked value parsers shared by the agent config and the policy engine. Each returns 0, -EINVAL for malformed
- * input or -ERANGE for a value out of range, and sets *ret only on success. No locale, no atoi. */
+/* Checked value parsers shared by the agent config and the policy engine. Each returns 0, -EINVAL for
+ * malformed input or -ERANGE for a value out of range, and sets *ret only on success. No locale, no atoi. */
 #pragma once
 
 #include "util.h"

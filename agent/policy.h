@@ -1,5 +1,5 @@
-/* Policies: one INI file each, parsed with inih into a validated struct. The struct is plain data with fixed-size
- * arrays (no pointers), so a policy can be copied, compared and handed between modules by value.
+/* Policies: one INI file each, parsed with inih into a validated struct. The struct is plain data with
+ * fixed-size arrays (no pointers), so a policy can be copied, compared and handed between modules by value.
  * The reference of every key is docs/policy.md. */
 #pragma once
 
@@ -62,10 +62,10 @@ struct policy_throttle {
 
 struct policy_devrule {
         bool allow;
-        char type;           /* 'a', 'b' or 'c' */
-        int64_t major;       /* -1 for '*' */
-        int64_t minor;       /* -1 for '*' */
-        char access[4];      /* subset of "rwm", in that order */
+        char type;      /* 'a', 'b' or 'c' */
+        int64_t major;  /* -1 for '*' */
+        int64_t minor;  /* -1 for '*' */
+        char access[4]; /* subset of "rwm", in that order */
 };
 
 struct policy_priomap {
@@ -99,14 +99,14 @@ struct policy {
         size_t n_uid_map;
         struct policy_idmap gid_map[POLICY_MAX_IDMAPS];
         size_t n_gid_map;
-        uint64_t uid, gid; /* run as; POLICY_UNSET: the caller's request or 0 */
+        uint64_t uid, gid;         /* run as; POLICY_UNSET: the caller's request or 0 */
         enum policy_output output; /* default log: <state_dir>/logs/<task>.log */
         char hook[PATH_MAX];       /* command run by the "hook" action */
         uint64_t hook_timeout_us;  /* default 5s */
 
         /* [memory] */
         uint64_t mem_limit;      /* bytes; v1 memory.limit_in_bytes, v2 memory.max */
-        uint64_t mem_swap_limit; /* memory+swap bytes; v1 memory.memsw.limit_in_bytes, v2 swap.max = this - limit */
+        uint64_t mem_swap_limit; /* memory+swap; v1 memsw.limit_in_bytes; v2 swap.max = this - limit */
         uint64_t mem_soft_limit; /* v1 memory.soft_limit_in_bytes, v2 memory.low */
         int oom_kill_disable;    /* -1 unset, 0/1; v1 only */
         uint64_t swappiness;     /* 0..100; v1 only */
@@ -171,18 +171,22 @@ struct policy_host {
         void *userdata;
 };
 
-/* The host this process runs on: devices from /dev and /sys/dev/block, CPUs and nodes the agent may use. */
+/* The host this process runs on: devices from /dev and /sys/dev/block, CPUs and nodes the agent may use.
+ * CPUs and nodes are read again on each call (a reload sees a changed cpuset), into one static struct: call
+ * it from the event loop only. */
 const struct policy_host *policy_host_system(void);
 
 /* Defaults for every field; name becomes the policy name. */
 void policy_init(struct policy *p, const char *name);
 
 /* Parse one policy from text. file names the source in diagnostics; the default policy name is the file's
- * base name without ".ini". Every error is added to diag as "file:line: reason".
+ * base name without ".ini". Every error is added to diag as "file:line: reason", in line order. A NULL host
+ * means policy_host_system().
  * Returns 0 (valid), -EINVAL (errors were added to diag) or another negative errno. */
-int policy_parse_string(const char *file, const char *text, const struct policy_host *host, struct policy *ret,
-                        struct diag_list *diag);
-int policy_parse_file(const char *path, const struct policy_host *host, struct policy *ret, struct diag_list *diag);
+int policy_parse_string(const char *file, const char *text, const struct policy_host *host,
+                        struct policy *ret, struct diag_list *diag);
+int policy_parse_file(const char *path, const struct policy_host *host, struct policy *ret,
+                      struct diag_list *diag);
 
 /* The set of policies in force. */
 struct policy_set {
@@ -191,10 +195,11 @@ struct policy_set {
 };
 
 /* Load every "*.ini" in dir (sorted by name; other files and hidden files ignored). When dir holds no policy,
- * the set is the built-in "default" policy. A dir that does not exist is -ENOENT with a diag entry (the caller
- * decides: the daemon starts on the built-in default, a reload keeps what it has). All errors of all files, and
- * duplicate names, go to diag; on any error nothing is returned (-EINVAL), so the caller keeps the set it has
- * (all-or-nothing reload). */
-int policy_set_load(const char *dir, const struct policy_host *host, struct policy_set *ret, struct diag_list *diag);
+ * the set is the built-in "default" policy. A dir that does not exist is -ENOENT with a diag entry (the
+ * caller decides: the daemon starts on the built-in default, a reload keeps what it has). All errors of all
+ * files, and duplicate names, go to diag; on any error nothing is returned (-EINVAL), so the caller keeps the
+ * set it has (all-or-nothing reload). */
+int policy_set_load(const char *dir, const struct policy_host *host, struct policy_set *ret,
+                    struct diag_list *diag);
 const struct policy *policy_set_find(const struct policy_set *set, const char *name);
 void policy_set_free(struct policy_set *set);
