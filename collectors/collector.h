@@ -1,0 +1,152 @@
+/* Collectors: one per source of cgroup statistics (cpu, memory, io, pids, psi), all behind one struct
+ * collector in one registry. A collector reads the files of one cgroup relative to directory fds (struct
+ * collector_target) and fills its part of a struct cg_sample; the exporters and the ledger only ever see
+ * cg_sample.
+ *
+ * Sources by host mode:
+ * - pure v2 (target.v2 = true): everything from fd[COLLECTOR_SOURCE_UNIFIED]: cpu.stat, memory.*, io.stat,
+ *   pids.*, *.pressure.
+ * - hybrid and pure v1 (target.v2 = false): cpu usage from cpuacct (cpuacct.usage, cpuacct.stat), throttling
+ *   from cpu (cpu.stat), memory from memory, io from blkio (blkio.throttle.*_recursive), pids from pids, PSI
+ *   from the unified fd when there is one. Without a cpuacct fd, cpu usage comes from the unified cpu.stat.
+ *
+ * Block IO on v1: kernel 6.18 counts IO in blkio.throttle.* only for a cgroup that has a throttle rule
+ * (without one the files read "Total 0"). The cgroup backend must give every task cgroup a rule that never
+ * throttles, e.g. "MAJ:MIN 4611686018427387904" in blkio.throttle.write_bps_device per disk (measured: then
+ * reads and writes both count exactly).
+ *
+ * Errors: a cgroup that vanished while being read (ENOENT, ENODEV) is -ENOENT, for the caller to skip. A file
+ * the kernel does not provide here (memory.peak before 5.19, memsw without swap accounting, PSI off, io.stat
+ * when the parent does not enable io) leaves its have-bit clear; it is not an error. A file we cannot parse
+ * is -EINVAL for its collector only (collector_collect_all). */
+#pragma once
+
+#include "util.h"
+
+/* Bits of cg_sample.have: which groups of fields hold values read this time. A clear bit means "not available
+ * here", never zero. */
+#define CG_HAVE_CPU_USAGE       (UINT64_C(1) << 0)  /* cpu.usage_ns */
+#define CG_HAVE_CPU_USER_SYSTEM (UINT64_C(1) << 1)  /* cpu.user_ns, cpu.system_ns */
+#define CG_HAVE_CPU_THROTTLE    (UINT64_C(1) << 2)  /* cpu.nr_periods, nr_throttled, throttled_ns */
+#define CG_HAVE_MEM_USAGE       (UINT64_C(1) << 3)  /* memory.usage, working_set, rss, cache */
+#define CG_HAVE_MEM_SWAP        (UINT64_C(1) << 4)  /* memory.swap */
+#define CG_HAVE_MEM_MAX_USAGE   (UINT64_C(1) << 5)  /* memory.max_usage */
+#define CG_HAVE_MEM_FAILCNT     (UINT64_C(1) << 6)  /* memory.failcnt (v1) */
+#define CG_HAVE_MEM_OOM_KILL    (UINT64_C(1) << 7)  /* memory.oom_kill (v1 and v2) */
+#define CG_HAVE_MEM_EVENTS      (UINT64_C(1) << 8)  /* memory.oom, high, max (v2 memory.events) */
+#define CG_HAVE_MEM_GROUP_KILL  (UINT64_C(1) << 9)  /* memory.oom_group_kill (v2, kernel >= 5.17) */
+#define CG_HAVE_IO              (UINT64_C(1) << 10) /* io.* */
+#define CG_HAVE_PIDS            (UINT64_C(1) << 11) /* pids.current */
+#define CG_HAVE_PIDS_MAX        (UINT64_C(1) << 12) /* pids.max */
+/* PSI: bit 13 + 2 * resource for "some", the next one for "full". */
+#define CG_HAVE_PSI_SOME(r) (UINT64_C(1) << (13 + 2 * (unsigned)(r)))
+#define CG_HAVE_PSI_FULL(r) (UINT64_C(1) << (14 + 2 * (unsigned)(r)))
+
+#define CG_IO_MAX_DEVICES 16
+#define CG_MAX            UINT64_MAX /* "max" (no limit) in pids.max */
+
+enum cg_psi_resource { CG_PSI_CPU, CG_PSI_MEMORY, CG_PSI_IO, _CG_PSI_MAX };
+
+struct cg_io_device {
+        uint32_t major, minor;
+        uint64_t rbytes, wbytes, rios, wios;
+};
+
+/* Everything one read of one cgroup yields. All counters are cumulative since the cgroup was created. */
+struct cg_sample {
+        uint64_t have; /* CG_HAVE_* */
+        struct {
+                uint64_t usage_ns, user_ns, system_ns;
+                uint64_t nr_periods, nr_throttled, throttled_ns;
+        } cpu;
+        struct {
+                uint64_t usage;       /* v1 memory.usage_in_bytes, v2 memory.current */
+                uint64_t working_set; /* usage - inactive_file, never below 0 (what cAdvisor reports) */
+                uint64_t rss;         /* v1 total_rss, v2 anon */
+                uint64_t cache;       /* v1 total_cache, v2 file */
+                uint64_t swap;        /* v1 memsw.usage - usage (never below 0), v2 memory.swap.current */
+                uint64_t max_usage;   /* v1 memory.max_usage_in_bytes, v2 memory.peak */
+                uint64_t failcnt;     /* v1 memory.failcnt */
+                uint64_t oom_kill;    /* v1 memory.oom_control oom_kill, v2 memory.events oom_kill */
+                uint64_t oom, oom_group_kill, max, high; /* v2 memory.events */
+        } memory;
+        struct {
+                uint64_t rbytes, wbytes, rios, wios; /* totals over every device, also those not listed */
+                unsigned n_devices;
+                bool truncated; /* more than CG_IO_MAX_DEVICES devices: the rest only in the totals */
+                struct cg_io_device devices[CG_IO_MAX_DEVICES];
+        } io;
+        struct {
+                uint64_t current;
+                uint64_t max; /* CG_MAX for "max" */
+        } pids;
+        struct {
+                uint64_t some_us, full_us; /* the "total=" stall times, in microseconds */
+        } psi[_CG_PSI_MAX];
+};
+
+enum collector_source {
+        COLLECTOR_SOURCE_CPU,
+        COLLECTOR_SOURCE_CPUACCT,
+        COLLECTOR_SOURCE_MEMORY,
+        COLLECTOR_SOURCE_BLKIO,
+        COLLECTOR_SOURCE_PIDS,
+        COLLECTOR_SOURCE_UNIFIED,
+        _COLLECTOR_SOURCE_MAX,
+};
+
+/* One cgroup, as open directory fds, one per source (-1 when absent). On a pure v2 host only the unified fd
+ * is set and v2 is true. The target owns its fds (collector_target_close). */
+struct collector_target {
+        int fd[_COLLECTOR_SOURCE_MAX];
+        bool v2;
+};
+
+struct collector {
+        const char *name;
+        /* 1: supported on this host, 0: not here (reason in why), <0: error. example is a cgroup of the same
+         * host mode, e.g. the agent's own. */
+        int (*probe)(const struct collector_target *example, char *why, size_t n);
+        /* Fill this collector's fields of s and set their have-bits. -ENOENT: the cgroup vanished. On failure
+         * its fields of s are unspecified (collector_collect_all discards them). */
+        int (*collect)(const struct collector_target *t, struct cg_sample *s);
+};
+
+extern const struct collector collector_cpu;
+extern const struct collector collector_memory;
+extern const struct collector collector_io;
+extern const struct collector collector_pids;
+extern const struct collector collector_psi;
+/* Every collector, NULL-terminated. Index i is bit i of the enabled/failed masks below. */
+extern const struct collector *const collector_registry[];
+
+const struct collector *collector_find(const char *name);
+/* Run every collector whose bit is set in enabled (as probe found them) on t. A collector that fails with
+ * anything but -ENOENT leaves its fields unset and its bit in *ret_failed; the others still run. Returns 0,
+ * -ENOENT when the cgroup vanished (no sample), or another negative errno only for bad arguments. */
+int collector_collect_all(const struct collector_target *t, uint32_t enabled, struct cg_sample *ret,
+                          uint32_t *ret_failed);
+
+const char *collector_source_to_string(enum collector_source s);
+void collector_target_init(struct collector_target *t);
+/* Open path (relative to dirfd, or absolute) as the directory of source src, replacing any fd held there. */
+int collector_target_open(struct collector_target *t, enum collector_source src, int dirfd, const char *path);
+void collector_target_close(struct collector_target *t);
+
+/* For collector implementations. */
+#define COLLECTOR_FILE_MAX (64 * 1024) /* v1 memory.stat is ~1.5 KiB; blkio with many disks a few KiB */
+/* Read a cgroup file below dirfd. ENODEV (file of a removed cgroup) is reported as -ENOENT. */
+int collector_read(int dirfd, const char *name, char **ret_buf, size_t *ret_len);
+/* Read a file that may legitimately be absent: 1 read, 0 absent (no such file in a live cgroup, or the kernel
+ * refuses it with EOPNOTSUPP, as *.pressure with PSI off), -ENOENT when the cgroup itself is gone. */
+int collector_read_optional(int dirfd, const char *name, char **ret_buf, size_t *ret_len);
+/* Read name with collector_read_optional and hand it to parse. Returns 1 when parsed, 0 when the file is
+ * absent, <0 otherwise (-EINVAL: the kernel wrote something we do not understand). Collectors read every file
+ * this way: which files exist depends on the kernel version and, on v2, on the controllers the parent
+ * enables, and one missing file must not hide the rest of the sample. */
+int collector_read_parse(int dirfd, const char *name,
+                         int (*parse)(const char *buf, size_t len, struct cg_sample *s), struct cg_sample *s);
+/* 1 if dirfd holds file name, 0 if not, <0 on error. */
+int collector_has_file(int dirfd, const char *name);
+/* 1 if controller is listed in the cgroup.controllers of the v2 cgroup dirfd, 0 if not, <0 on error. */
+int collector_v2_has_controller(int dirfd, const char *controller);

@@ -1,0 +1,67 @@
+/* Pids: the number of tasks and the limit. Same files on v1 (pids hierarchy) and v2. */
+#include "parse-cgroup.h"
+
+static int dirfd_of(const struct collector_target *t)
+{
+        return t->fd[t->v2 ? COLLECTOR_SOURCE_UNIFIED : COLLECTOR_SOURCE_PIDS];
+}
+
+static int probe(const struct collector_target *ex, char *why, size_t n)
+{
+        int fd = dirfd_of(ex), r;
+
+        if (fd < 0) {
+                snprintf(why, n, "%s", ex->v2 ? "no unified cgroup" : "pids hierarchy not mounted");
+                return 0;
+        }
+        if (!ex->v2)
+                return 1;
+        r = collector_v2_has_controller(fd, "pids");
+        if (r == 0)
+                snprintf(why, n, "pids controller not available in cgroup.controllers");
+        return r;
+}
+
+static int parse_current(const char *buf, size_t len, struct cg_sample *s)
+{
+        uint64_t v;
+        int r = cg_parse_u64_value(buf, len, &v);
+
+        if (r < 0)
+                return r;
+        s->pids.current = v;
+        s->have |= CG_HAVE_PIDS;
+        return 0;
+}
+
+static int parse_max(const char *buf, size_t len, struct cg_sample *s)
+{
+        uint64_t v;
+        int r = cg_parse_u64_or_max(buf, len, &v);
+
+        if (r < 0)
+                return r;
+        s->pids.max = v;
+        s->have |= CG_HAVE_PIDS_MAX;
+        return 0;
+}
+
+static int collect(const struct collector_target *t, struct cg_sample *s)
+{
+        int fd = dirfd_of(t), r;
+
+        if (fd < 0)
+                return 0;
+        r = collector_read_parse(fd, "pids.current", parse_current, s);
+        if (r < 0)
+                return r;
+        /* The root cgroup has no pids.max. */
+        r = collector_read_parse(fd, "pids.max", parse_max, s);
+        return r < 0 ? r : 0;
+}
+
+const struct collector collector_pids = {
+        .name = "pids",
+        .probe = probe,
+        .collect = collect,
+};
