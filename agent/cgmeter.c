@@ -123,8 +123,14 @@ static int cmd_reload(const struct cli *c, int argc, char **argv)
         struct json_object *o = NULL;
         int r = call(c, "POST", "/v1/reload", "{}", &o);
 
-        if (r == EXIT_OK && !c->json)
+        if (r == EXIT_OK && !c->json) {
+                struct json_object *w;
+
                 printf("reloaded: %s policies in force\n", jstr(o, "policies"));
+                if (json_object_object_get_ex(o, "warnings", &w))
+                        for (size_t i = 0; i < json_object_array_length(w); i++)
+                                fprintf(stderr, "warning: %s\n", json_object_get_string(json_object_array_get_idx(w, i)));
+        }
         json_object_put(o);
         return r;
 }

@@ -2,7 +2,8 @@
 INTEGRATION_TESTS = \
 	tests/integration/t-agent-basics.sh \
 	tests/integration/t-tasks.sh \
-	tests/integration/t-metrics.sh
+	tests/integration/t-metrics.sh \
+	tests/integration/t-live-update.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh

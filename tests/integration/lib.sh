@@ -162,10 +162,10 @@ leftover_task_cgroups() { # leftover_task_cgroups POLICY
         return 0
 }
 
-# Wait until CMD succeeds, at most SECONDS (decimals fine).
-wait_for() { # wait_for SECONDS CMD...
+# Wait until the shell condition (a string, evaluated each time) holds, at most SECONDS.
+wait_for() { # wait_for SECONDS 'CONDITION'
         local deadline=$(( $(date +%s%N) + ${1%.*} * 1000000000 )); shift
-        while ! "$@" >/dev/null 2>&1; do
+        while ! eval "$*" >/dev/null 2>&1; do
                 [ "$(date +%s%N)" -gt "$deadline" ] && return 1
                 sleep 0.05
         done

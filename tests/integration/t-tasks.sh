@@ -51,7 +51,7 @@ start_agent || { echo "Bail out! agent did not start"; exit 1; }
 # --- launch, exit status, namespaces
 out=$(cli run --policy plain --wait -- /bin/sh -c 'exit 3'); is "$?" 3 "run --wait exits with the task's status"
 id=$(cli run --policy plain --name sleeper -- sleep 30); ok $? "run prints a task id"
-wait_for 5 test "$(task_field "$id" .pid)" != null
+wait_for 5 '[ "$(task_field "$id" .pid)" != null ]' 
 pid=$(task_field "$id" .pid)
 diffs=0; for ns in mnt uts ipc pid net cgroup; do
         [ "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] || { diffs=1; diag "ns $ns shared"; }
@@ -66,7 +66,7 @@ grep -qx "$pid" "$(cg_dir memory "plain/$id")/cgroup.procs"; ok $? "the task is 
 grep -qx "$pid" "$(cg_dir unified "plain/$id")/cgroup.procs"; ok $? "the task is in its unified cgroup"
 out=$(cli ps); contains "$out" "sleeper" "ps lists the running task by name"
 cli kill sleeper KILL; ok $? "kill by name"
-wait_for 5 test "$(task_field "$id" .state)" = ended; ok $? "the task ends after kill"
+wait_for 5 '[ "$(task_field "$id" .state)" = ended ]' ; ok $? "the task ends after kill"
 is "$(task_field "$id" .exit.signal)" 9 "the exit is reported as signal 9"
 [ ! -d "$(cg_dir pids "plain/$id")" ] && [ ! -d "$(cg_dir unified "plain/$id")" ]; ok $? "an ended task's cgroups are removed"
 
@@ -114,7 +114,7 @@ out=$(cli run --policy plain --name ../../x -- true 2>&1); contains "$out" "inva
 id1=$(cli run --policy shared -- sleep 30)
 cli run --policy shared --wait -- /bin/sh -c '/bin/true; /bin/true' >/dev/null 2>&1; rc=$?
 [ "$rc" -ne 0 ]; ok $? "a task in an exhausted pids policy fails ($rc)"
-wait_for 5 test "$(leftover_task_cgroups shared | wc -l)" = 1; ok $? "and leaves no cgroup behind"
+wait_for 5 '[ "$(leftover_task_cgroups shared | wc -l)" = 1 ]' ; ok $? "and leaves no cgroup behind"
 cli kill "$id1" KILL >/dev/null
 
 # --- the agent dies, tasks live on, a new agent re-adopts them
@@ -129,5 +129,5 @@ is "$(task_field "$id" .adopted)" true "and marks it adopted"
 c0=$(task_field "$id" .usage.cpu_seconds); sleep 1; c1=$(task_field "$id" .usage.cpu_seconds)
 awk -v a="$c0" -v b="$c1" 'BEGIN { exit !(b > a) }'; ok $? "its usage keeps counting ($c0 -> $c1 s)"
 cli kill --all "$id" KILL >/dev/null
-wait_for 5 test "$(task_field "$id" .state)" = ended; ok $? "an adopted task's end is detected"
+wait_for 5 '[ "$(task_field "$id" .state)" = ended ]' ; ok $? "an adopted task's end is detected"
 done_testing
