@@ -1,0 +1,786 @@
+/* Launcher tests: real clone3, namespaces and cgroups, so they run as root (skipped otherwise).
+ * The test binary doubles as the command under test: "test_launch --helper WHAT" reports what it sees from
+ * inside the task, so nothing depends on tools the host may lack. Cgroups are created only below this
+ * process's own cgroups and removed in teardown, also when a test fails. */
+#include "autoconfig.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "launch.h"
+#include "util.h"
+
+#define NS_SIX (NS_MOUNT | NS_UTS | NS_IPC | NS_PID | NS_NET | NS_CGROUP)
+#define NS_ALL (NS_SIX | NS_USER | NS_TIME)
+
+static char self_exe[PATH_MAX];
+
+#define REQUIRE_ROOT()                                                                                       \
+        do {                                                                                                 \
+                if (geteuid() != 0) {                                                                        \
+                        print_message("needs root\n");                                                       \
+                        skip();                                                                              \
+                }                                                                                            \
+        } while (0)
+
+/* ---- helper mode: runs inside the task ---- */
+
+static int helper_ifflags(void)
+{
+        struct ifreq ifr = { .ifr_name = "lo" };
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return 2;
+        printf("lo %s\n", (ifr.ifr_flags & IFF_UP) ? "UP" : "DOWN");
+        return 0;
+}
+
+static int helper_proc(void)
+{
+        char link[64] = "";
+        int n = 0;
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+
+        if (!d || readlink("/proc/self", link, sizeof(link) - 1) < 0)
+                return 2;
+        while ((de = readdir(d)))
+                if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+                        n++;
+        closedir(d);
+        printf("pid %d self %s procs %d\n", (int)getpid(), link, n);
+        return 0;
+}
+
+static int helper_fds(void)
+{
+        char target[PATH_MAX] = "";
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+
+        if (!d)
+                return 2;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
+                        printf("%s ", de->d_name);
+        closedir(d);
+        if (readlink("/proc/self/fd/0", target, sizeof(target) - 1) < 0)
+                return 2;
+        printf("stdin=%s\n", target);
+        return 0;
+}
+
+/* An orphan: our child forks a grandchild and exits, so the grandchild's parent becomes PID 1 (the init). */
+static int helper_orphan(void)
+{
+        int p[2];
+        pid_t mid, orphan = 0;
+        char path[64];
+
+        if (pipe(p) < 0)
+                return 2;
+        mid = fork();
+        if (mid == 0) {
+                pid_t g = fork();
+                if (g == 0)
+                        _exit(0);
+                (void)!write(p[1], &g, sizeof(g));
+                _exit(0);
+        }
+        if (read(p[0], &orphan, sizeof(orphan)) != sizeof(orphan) || waitpid(mid, NULL, 0) != mid)
+                return 2;
+        snprintf(path, sizeof(path), "/proc/%d", (int)orphan);
+        for (int i = 0; i < 500 && access(path, F_OK) == 0; i++)
+                usleep(10000);
+        printf("pid %d orphan %s\n", (int)getpid(), access(path, F_OK) == 0 ? "zombie" : "reaped");
+        return 0;
+}
+
+static void on_term(int sig)
+{
+        static const char msg[] = "got TERM\n";
+
+        (void)!write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+        _exit(42);
+}
+
+static int helper_main(const char *what)
+{
+        if (streq(what, "ifflags"))
+                return helper_ifflags();
+        if (streq(what, "proc"))
+                return helper_proc();
+        if (streq(what, "fds"))
+                return helper_fds();
+        if (streq(what, "orphan"))
+                return helper_orphan();
+        if (streq(what, "ids")) {
+                printf("uid %d gid %d groups %d\n", (int)getuid(), (int)getgid(), getgroups(0, NULL));
+                return 0;
+        }
+        if (streq(what, "env")) {
+                printf("FOO=%s PATH=%s\n", getenv("FOO") ?: "(null)", getenv("PATH") ?: "(null)");
+                return 0;
+        }
+        if (streq(what, "term"))
+                signal(SIGTERM, on_term);
+        if (streq(what, "term") || streq(what, "wait")) {
+                printf("ready\n");
+                fflush(stdout);
+                for (;;)
+                        pause();
+        }
+        return 3;
+}
+
+/* ---- test side ---- */
+
+struct task {
+        pid_t pid;
+        int pidfd;
+        int out; /* read end of the task's stdout, or -1 */
+};
+
+/* Launch with stdout to a pipe we read; the spec's other fields as given. */
+static int start(struct launch_spec *s, struct task *t, struct launch_error *e)
+{
+        int p[2], r;
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        s->stdout_fd = p[1];
+        r = launch_task(s, &t->pid, &t->pidfd, e);
+        close(p[1]);
+        s->stdout_fd = -1;
+        t->out = p[0];
+        if (r < 0) {
+                close(p[0]);
+                t->out = -1;
+        }
+        return r;
+}
+
+/* Read until EOF (the task and everything it started closed stdout), with a timeout against hangs. */
+static void read_out(struct task *t, char *buf, size_t size)
+{
+        size_t len = 0;
+
+        for (;;) {
+                struct pollfd pfd = { .fd = t->out, .events = POLLIN };
+                ssize_t n;
+
+                assert_int_equal(poll(&pfd, 1, 20000), 1);
+                n = read(t->out, buf + len, size - 1 - len);
+                assert_true(n >= 0);
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                assert_true(len < size - 1);
+        }
+        buf[len] = '\0';
+}
+
+/* Read one line (used before signalling a task that waits). */
+static void read_line(struct task *t, char *buf, size_t size)
+{
+        size_t len = 0;
+
+        while (len < size - 1) {
+                struct pollfd pfd = { .fd = t->out, .events = POLLIN };
+
+                assert_int_equal(poll(&pfd, 1, 20000), 1);
+                assert_int_equal(read(t->out, buf + len, 1), 1);
+                if (buf[len++] == '\n')
+                        break;
+        }
+        buf[len] = '\0';
+}
+
+/* Reap through the pidfd; returns the exit code, or 128 + signal. */
+static int finish(struct task *t)
+{
+        siginfo_t si = { 0 };
+
+        assert_int_equal(waitid(P_PIDFD, (id_t)t->pidfd, &si, WEXITED), 0);
+        assert_int_equal(si.si_pid, t->pid);
+        close(t->pidfd);
+        if (t->out >= 0)
+                close(t->out);
+        return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+}
+
+static int run_capture(struct launch_spec *s, char *out, size_t size)
+{
+        struct task t;
+        struct launch_error e = { 0 };
+        int r = start(s, &t, &e);
+
+        if (r < 0)
+                fail_msg("launch failed at %s: %s", e.step, strerror(e.err));
+        read_out(&t, out, size);
+        return finish(&t);
+}
+
+static void assert_no_children(void)
+{
+        siginfo_t si = { 0 };
+
+        assert_int_equal(waitid(P_ALL, 0, &si, WEXITED | WNOHANG), -1);
+        assert_int_equal(errno, ECHILD);
+}
+
+static void spec_helper(struct launch_spec *s, char **argv, const char *what)
+{
+        launch_spec_init(s);
+        argv[0] = self_exe;
+        argv[1] = (char *)"--helper";
+        argv[2] = (char *)what;
+        argv[3] = NULL;
+        s->argv = argv;
+}
+
+static int count_fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        int n = 0;
+
+        assert_non_null(d);
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
+static void test_exit_status(void **state)
+{
+        char *t_argv[] = { (char *)"/bin/true", NULL }, *f_argv[] = { (char *)"false", NULL };
+        struct launch_spec s;
+        char out[64];
+        int fds;
+
+        REQUIRE_ROOT();
+        fds = count_fds();
+        launch_spec_init(&s);
+        s.argv = t_argv;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        s.argv = f_argv; /* through the default PATH */
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 1);
+        s.namespaces = NS_SIX;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 1);
+        assert_no_children();
+        assert_int_equal(count_fds(), fds); /* the parent leaks nothing either */
+}
+
+static void expect_failure(struct launch_spec *s, int err, const char *step)
+{
+        struct task t = { .pid = -1, .pidfd = -1 };
+        struct launch_error e = { 0 };
+
+        assert_int_equal(start(s, &t, &e), -err);
+        assert_string_equal(e.step, step);
+        assert_int_equal(e.err, err);
+        assert_int_equal(t.pid, -1);
+        assert_int_equal(t.pidfd, -1);
+        assert_no_children();
+}
+
+static void test_missing_command(void **state)
+{
+        char *abs_argv[] = { (char *)"/nonexistent/cgm-cmd", NULL };
+        char *path_argv[] = { (char *)"cgm-no-such-command", NULL };
+        char *noexec_argv[] = { (char *)"/etc/passwd", NULL };
+        struct launch_spec s;
+
+        REQUIRE_ROOT();
+        launch_spec_init(&s);
+        s.argv = abs_argv;
+        expect_failure(&s, ENOENT, "exec");
+        s.argv = path_argv;
+        expect_failure(&s, ENOENT, "exec");
+        s.argv = noexec_argv;
+        expect_failure(&s, EACCES, "exec");
+        /* The same through the built-in init: the command reports, init and command are both gone. */
+        s.argv = path_argv;
+        s.namespaces = NS_PID | NS_MOUNT;
+        s.init = true;
+        expect_failure(&s, ENOENT, "exec");
+}
+
+/* Failures of the parent's own steps: the child is killed and reaped before launch_task returns. */
+static void test_parent_steps(void **state)
+{
+        char *argv[] = { (char *)"/bin/true", NULL };
+        const struct policy_idmap bad = { 0, 0, 0 };
+        struct launch_spec s;
+        _cleanup_close_ int ro = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        REQUIRE_ROOT();
+        assert_true(ro >= 0);
+        launch_spec_init(&s);
+        s.argv = argv;
+        s.join_fds = &ro;
+        s.n_join_fds = 1;
+        expect_failure(&s, EBADF, "join cgroup");
+        s.n_join_fds = 0;
+        s.namespaces = NS_USER;
+        s.uid_map = &bad;
+        s.n_uid_map = 1;
+        expect_failure(&s, EINVAL, "uid_map");
+}
+
+static void test_bad_cwd(void **state)
+{
+        char *argv[] = { (char *)"/bin/true", NULL };
+        struct launch_spec s;
+
+        REQUIRE_ROOT();
+        launch_spec_init(&s);
+        s.argv = argv;
+        s.cwd = "/nonexistent-cgm-dir";
+        expect_failure(&s, ENOENT, "chdir");
+}
+
+static void test_bad_spec(void **state)
+{
+        char *argv[] = { (char *)"/bin/true", NULL }, *empty[] = { NULL };
+        const struct policy_idmap map = { 0, 0, 1 };
+        struct launch_spec s;
+        struct launch_error e;
+
+        launch_spec_init(&s);
+        s.argv = empty;
+        assert_int_equal(launch_task(&s, &(pid_t){ 0 }, &(int){ 0 }, &e), -EINVAL);
+        assert_string_equal(e.step, "spec");
+        s.argv = argv;
+        s.init = true; /* init without a pid namespace */
+        assert_int_equal(launch_task(&s, &(pid_t){ 0 }, &(int){ 0 }, &e), -EINVAL);
+        s.init = false;
+        s.hostname = "h"; /* would rename the host */
+        assert_int_equal(launch_task(&s, &(pid_t){ 0 }, &(int){ 0 }, &e), -EINVAL);
+        s.hostname = NULL;
+        s.uid_map = &map; /* maps without a user namespace */
+        s.n_uid_map = 1;
+        assert_int_equal(launch_task(&s, &(pid_t){ 0 }, &(int){ 0 }, &e), -EINVAL);
+        assert_string_equal(e.step, "spec");
+        assert_int_equal(e.err, EINVAL);
+}
+
+static ino_t ns_inode(const char *pid, const char *ns)
+{
+        char path[128];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns);
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_ino;
+}
+
+/* Start a waiting task, compare each /proc/PID/ns/ entry with ours while it runs, then kill it. */
+static void check_namespaces(unsigned mask)
+{
+        static const struct {
+                unsigned ns;
+                const char *name;
+        } table[] = {
+                { NS_MOUNT, "mnt" }, { NS_UTS, "uts" },   { NS_IPC, "ipc" },       { NS_PID, "pid" },
+                { NS_NET, "net" },   { NS_USER, "user" }, { NS_CGROUP, "cgroup" }, { NS_TIME, "time" },
+        };
+        char *argv[4], pid[16], line[64];
+        const char *wrong = NULL;
+        bool wrong_is_new = false;
+        int code;
+        struct launch_spec s;
+        struct task t;
+
+        spec_helper(&s, argv, "wait");
+        s.namespaces = mask;
+        assert_int_equal(start(&s, &t, NULL), 0);
+        read_line(&t, line, sizeof(line));
+        assert_string_equal(line, "ready\n");
+        snprintf(pid, sizeof(pid), "%d", (int)t.pid);
+        for (size_t i = 0; i < ARRAY_SIZE(table) && !wrong; i++) {
+                bool differs = ns_inode("self", table[i].name) != ns_inode(pid, table[i].name);
+
+                if (differs != !!(mask & table[i].ns))
+                        wrong = table[i].name, wrong_is_new = differs;
+        }
+        /* Kill and reap first, so that a failure leaves no task behind for the next test. */
+        assert_int_equal(kill(t.pid, SIGKILL), 0);
+        code = finish(&t);
+        if (wrong)
+                fail_msg("namespace %s: %s", wrong,
+                         wrong_is_new ? "new, not requested" : "shared, but requested");
+        assert_int_equal(code, 128 + SIGKILL);
+}
+
+/* clone3 is what CLONE_NEWTIME and CLONE_INTO_CGROUP need; valgrind 3.19 does not know it. */
+static bool have_clone3(void)
+{
+        return syscall(SYS_clone3, NULL, 0) < 0 && errno != ENOSYS;
+}
+
+static void test_namespaces(void **state)
+{
+        REQUIRE_ROOT();
+        check_namespaces(NS_SIX); /* user and time stay shared */
+        check_namespaces(NS_USER | NS_PID);
+        check_namespaces(0);
+        if (!have_clone3()) {
+                print_message("no clone3: time namespace not tested\n");
+                skip();
+        }
+        check_namespaces(NS_ALL);
+        check_namespaces(NS_NET | NS_TIME);
+}
+
+static void test_hostname(void **state)
+{
+        char *argv[] = { (char *)"/bin/cat", (char *)"/proc/sys/kernel/hostname", NULL };
+        struct launch_spec s;
+        char out[128], host[128];
+
+        REQUIRE_ROOT();
+        assert_int_equal(gethostname(host, sizeof(host)), 0);
+        launch_spec_init(&s);
+        s.argv = argv;
+        s.namespaces = NS_UTS;
+        s.hostname = "cgm-task-1";
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "cgm-task-1\n");
+        assert_int_equal(gethostname(out, sizeof(out)), 0);
+        assert_string_equal(out, host);
+}
+
+static void test_loopback(void **state)
+{
+        char *argv[4];
+        struct launch_spec s;
+        char out[64];
+
+        REQUIRE_ROOT();
+        spec_helper(&s, argv, "ifflags");
+        s.namespaces = NS_NET;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "lo UP\n");
+}
+
+static void test_proc_pid1(void **state)
+{
+        char *argv[4];
+        struct launch_spec s;
+        char out[128];
+
+        REQUIRE_ROOT();
+        spec_helper(&s, argv, "proc");
+        s.namespaces = NS_PID | NS_MOUNT;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "pid 1 self 1 procs 1\n");
+        /* With init, the command is PID 2 and init is the other process. */
+        s.init = true;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "pid 2 self 2 procs 2\n");
+}
+
+static void test_user_ns(void **state)
+{
+        char *argv[] = { (char *)"/bin/cat", (char *)"/proc/self/uid_map", (char *)"/proc/self/gid_map",
+                         NULL };
+        char *ids[4];
+        const struct policy_idmap umap[] = { { 0, 100000, 1000 }, { 1000, 2000, 1 } };
+        const struct policy_idmap gmap[] = { { 0, 200000, 65536 } };
+        struct launch_spec s;
+        char out[256];
+
+        REQUIRE_ROOT();
+        launch_spec_init(&s);
+        s.argv = argv;
+        s.namespaces = NS_USER;
+        s.uid_map = umap;
+        s.n_uid_map = ARRAY_SIZE(umap);
+        s.gid_map = gmap;
+        s.n_gid_map = ARRAY_SIZE(gmap);
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "         0     100000       1000\n"
+                                 "      1000       2000          1\n"
+                                 "         0     200000      65536\n");
+        /* uid/gid are inside ids when maps are given. */
+        spec_helper(&s, ids, "ids");
+        s.namespaces = NS_USER | NS_PID | NS_MOUNT;
+        s.uid_map = umap;
+        s.n_uid_map = ARRAY_SIZE(umap);
+        s.gid_map = gmap;
+        s.n_gid_map = ARRAY_SIZE(gmap);
+        s.uid = 1000;
+        s.gid = 5;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "uid 1000 gid 5 groups 0\n");
+        /* No maps: "0 <uid> 1", root inside. */
+        s.argv = argv;
+        s.n_uid_map = s.n_gid_map = 0;
+        s.uid = 1234;
+        s.gid = 4321;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "         0       1234          1\n"
+                                 "         0       4321          1\n");
+}
+
+static void test_credentials_env_fds(void **state)
+{
+        char *argv[4];
+        char *env[] = { (char *)"FOO=bar", (char *)"PATH=/cgm-nowhere:/bin", NULL };
+        char *by_path[] = { (char *)"true", NULL };
+        struct launch_spec s;
+        const gid_t extra[] = { 4, 7 };
+        gid_t saved[64];
+        char out[256];
+        int leak, n_saved, r;
+
+        REQUIRE_ROOT();
+        /* Supplementary groups of the agent must be dropped, not inherited. */
+        n_saved = getgroups((int)ARRAY_SIZE(saved), saved);
+        assert_true(n_saved >= 0);
+        assert_int_equal(setgroups(ARRAY_SIZE(extra), extra), 0);
+        spec_helper(&s, argv, "ids");
+        s.uid = 65534;
+        s.gid = 65534;
+        r = run_capture(&s, out, sizeof(out));
+        assert_int_equal(setgroups((size_t)n_saved, saved), 0);
+        assert_int_equal(r, 0);
+        assert_string_equal(out, "uid 65534 gid 65534 groups 0\n");
+
+        spec_helper(&s, argv, "env");
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "FOO=(null) PATH=(null)\n");
+        s.envp = env;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "FOO=bar PATH=/cgm-nowhere:/bin\n");
+        s.argv = by_path; /* found in the task's PATH, after a miss */
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+
+        /* An fd the "daemon" left inheritable must not reach the task. */
+        leak = open("/dev/zero", O_RDONLY);
+        assert_true(leak > 2);
+        spec_helper(&s, argv, "fds");
+        s.namespaces = NS_SIX;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        close(leak);
+        assert_string_equal(out, "0 1 2 stdin=/dev/null\n");
+}
+
+static void test_init_reaps_and_forwards(void **state)
+{
+        char *argv[4];
+        struct launch_spec s;
+        struct task t;
+        char out[128];
+
+        REQUIRE_ROOT();
+        spec_helper(&s, argv, "orphan");
+        s.namespaces = NS_PID | NS_MOUNT;
+        s.init = true;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_string_equal(out, "pid 2 orphan reaped\n");
+
+        /* SIGTERM to init (from outside) reaches the command; init exits with the command's code. */
+        spec_helper(&s, argv, "term");
+        s.namespaces = NS_PID | NS_MOUNT;
+        s.init = true;
+        assert_int_equal(start(&s, &t, NULL), 0);
+        read_line(&t, out, sizeof(out));
+        assert_string_equal(out, "ready\n");
+        assert_int_equal(kill(t.pid, SIGTERM), 0);
+        read_out(&t, out, sizeof(out));
+        assert_string_equal(out, "got TERM\n");
+        assert_int_equal(finish(&t), 42);
+
+        /* A command killed by the forwarded signal: 128 + signal. */
+        spec_helper(&s, argv, "wait");
+        s.namespaces = NS_PID | NS_MOUNT;
+        s.init = true;
+        assert_int_equal(start(&s, &t, NULL), 0);
+        read_line(&t, out, sizeof(out));
+        assert_int_equal(kill(t.pid, SIGUSR1), 0);
+        assert_int_equal(finish(&t), 128 + SIGUSR1);
+        assert_no_children();
+}
+
+/* ---- cgroups: created below our own cgroup, removed in teardown ---- */
+
+struct cg_state {
+        char unified[PATH_MAX]; /* "" when not created */
+        char pids[PATH_MAX];
+        char unified_rel[PATH_MAX]; /* as /proc/self/cgroup shows it */
+        char pids_rel[PATH_MAX];
+};
+
+/* Our path in a hierarchy: controller "" is the unified one ("0::/path"). */
+static int own_cgroup(const char *controller, char *buf, size_t size)
+{
+        char line[PATH_MAX + 64];
+        FILE *f = fopen("/proc/self/cgroup", "re");
+        int r = -ENOENT;
+
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f)) {
+                char *ctrl = strchr(line, ':'), *path;
+
+                if (!ctrl || !(path = strchr(ctrl + 1, ':')))
+                        continue;
+                *path++ = '\0';
+                if (streq(ctrl + 1, controller) && (controller[0] || strncmp(line, "0:", 2) == 0)) {
+                        path[strcspn(path, "\n")] = '\0';
+                        snprintf(buf, size, "%s", streq(path, "/") ? "" : path);
+                        r = 0;
+                        break;
+                }
+        }
+        fclose(f);
+        return r;
+}
+
+static int make_test_cgroup(const char *mount, const char *controller, char *ret_dir, char *ret_rel)
+{
+        char own[PATH_MAX / 2];
+        struct stat st;
+
+        if (stat(mount, &st) < 0 || own_cgroup(controller, own, sizeof(own)) < 0)
+                return -ENOENT;
+        snprintf(ret_rel, PATH_MAX, "%s/cgmeter-test-%d", own, (int)getpid());
+        snprintf(ret_dir, PATH_MAX, "%s%s", mount, ret_rel);
+        if (mkdir(ret_dir, 0755) < 0) {
+                ret_dir[0] = '\0';
+                return -errno;
+        }
+        return 0;
+}
+
+static int cg_setup(void **state)
+{
+        struct cg_state *cg = calloc(1, sizeof(*cg));
+
+        if (!cg)
+                return -1;
+        if (geteuid() == 0) {
+                (void)make_test_cgroup("/sys/fs/cgroup/unified", "", cg->unified, cg->unified_rel);
+                (void)make_test_cgroup("/sys/fs/cgroup/pids", "pids", cg->pids, cg->pids_rel);
+        }
+        *state = cg;
+        return 0;
+}
+
+/* A cgroup whose last task was just reaped can be briefly busy. */
+static void remove_cgroup(const char *dir)
+{
+        for (int i = 0; dir[0] && i < 100; i++) {
+                if (rmdir(dir) == 0 || errno == ENOENT)
+                        return;
+                usleep(10000);
+        }
+        if (dir[0])
+                print_error("could not remove %s: %s\n", dir, strerror(errno));
+}
+
+static int cg_teardown(void **state)
+{
+        struct cg_state *cg = *state;
+
+        remove_cgroup(cg->unified);
+        remove_cgroup(cg->pids);
+        free(cg);
+        return 0;
+}
+
+static void assert_has_line(const char *out, const char *line)
+{
+        if (!strstr(out, line))
+                fail_msg("no line \"%s\" in:\n%s", line, out);
+}
+
+static void test_cgroups(void **state)
+{
+        struct cg_state *cg = *state;
+        char *argv[] = { (char *)"/bin/cat", (char *)"/proc/self/cgroup", NULL };
+        struct launch_spec s;
+        char out[1024], line[PATH_MAX + 16];
+        _cleanup_close_ int dfd = -1, procs = -1;
+
+        REQUIRE_ROOT();
+        if (!have_clone3()) {
+                print_message("no clone3, so no CLONE_INTO_CGROUP\n");
+                skip();
+        }
+        if (!cg->unified[0] || !cg->pids[0]) {
+                print_message("no unified or pids cgroup to create below our own\n");
+                skip();
+        }
+        dfd = open(cg->unified, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dfd >= 0);
+        snprintf(line, sizeof(line), "%s/cgroup.procs", cg->pids);
+        procs = open(line, O_WRONLY | O_CLOEXEC);
+        assert_true(procs >= 0);
+
+        launch_spec_init(&s);
+        s.argv = argv;
+        s.cgroup_fd = dfd;
+        s.join_fds = &procs;
+        s.n_join_fds = 1;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        snprintf(line, sizeof(line), "0::%s\n", cg->unified_rel);
+        assert_has_line(out, line);
+        snprintf(line, sizeof(line), ":pids:%s\n", cg->pids_rel);
+        assert_has_line(out, line);
+
+        /* In a cgroup namespace both are the task's root: it was entered after the v1 join. */
+        s.namespaces = NS_CGROUP | NS_USER;
+        assert_int_equal(run_capture(&s, out, sizeof(out)), 0);
+        assert_has_line(out, "0::/\n");
+        assert_has_line(out, ":pids:/\n");
+        assert_no_children();
+}
+
+int main(int argc, char **argv)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_bad_spec),
+                cmocka_unit_test(test_exit_status),
+                cmocka_unit_test(test_missing_command),
+                cmocka_unit_test(test_bad_cwd),
+                cmocka_unit_test(test_parent_steps),
+                cmocka_unit_test(test_namespaces),
+                cmocka_unit_test(test_hostname),
+                cmocka_unit_test(test_loopback),
+                cmocka_unit_test(test_proc_pid1),
+                cmocka_unit_test(test_user_ns),
+                cmocka_unit_test(test_credentials_env_fds),
+                cmocka_unit_test(test_init_reaps_and_forwards),
+                cmocka_unit_test_setup_teardown(test_cgroups, cg_setup, cg_teardown),
+        };
+        ssize_t n;
+
+        if (argc == 3 && streq(argv[1], "--helper"))
+                return helper_main(argv[2]);
+        n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+        if (n < 0)
+                return 1;
+        self_exe[n] = '\0';
+        alarm(300); /* a hung launch fails the run instead of stalling it */
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
