@@ -3,7 +3,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t-agent-basics.sh \
 	tests/integration/t-tasks.sh \
 	tests/integration/t-metrics.sh \
-	tests/integration/t-live-update.sh
+	tests/integration/t-live-update.sh \
+	tests/integration/t-api.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh
