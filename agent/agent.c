@@ -64,8 +64,8 @@ static void probe_collectors(struct agent *a)
                 if (r > 0)
                         a->collectors_enabled |= UINT32_C(1) << i;
                 else if (r == 0)
-                        log_warning("collector %s: not available on this host: %s", collector_registry[i]->name,
-                                    why);
+                        log_warning("collector %s: not available on this host: %s",
+                                    collector_registry[i]->name, why);
                 else
                         log_warning_errno(r, "collector %s: probe failed", collector_registry[i]->name);
         }
@@ -83,10 +83,11 @@ int agent_start(struct agent *a)
 
         r = cg_host_open(a->cfg.cgroup_root, a->cfg.mount_controllers, &a->cg);
         if (r < 0)
-                return log_error_errno(r, "cannot set up the cgroup subtree '%s' below the agent's own cgroup",
+                return log_error_errno(r,
+                                       "cannot set up the cgroup subtree '%s' below the agent's own cgroup",
                                        a->cfg.cgroup_root);
-        log_info("cgroup mode %s%s%s", cg_mode_name(a->cg->mode), a->cg->unified.mount[0] ? ", unified tree at " : "",
-                 a->cg->unified.mount);
+        log_info("cgroup mode %s%s%s", cg_mode_name(a->cg->mode),
+                 a->cg->unified.mount[0] ? ", unified tree at " : "", a->cg->unified.mount);
         probe_collectors(a);
         r = task_adopt_all(a);
         if (r < 0)

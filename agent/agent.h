@@ -13,9 +13,9 @@ struct agent {
         const char *config_arg;     /* -c FILE, or NULL for the default path */
         const char *policy_dir_arg; /* --policy-dir DIR, overrides the config */
         struct policy_set policies;
-        bool policies_builtin;      /* the built-in default, because the directory holds none */
+        bool policies_builtin; /* the built-in default, because the directory holds none */
         uint64_t reloads_ok, reloads_failed;
-        uint64_t started_ns;        /* realtime */
+        uint64_t started_ns; /* realtime */
         struct loop *loop;
         struct http_server *http;
         struct cg_host *cg;
@@ -39,8 +39,9 @@ struct policy_node {
 int agent_start(struct agent *a);
 /* Stop: tasks keep running unless kill_tasks_on_stop; free what agent_start made. */
 void agent_stop(struct agent *a);
-/* Reload the policy directory: all-or-nothing. Errors go to diag (and are logged); the set in force is kept on
- * any error. A new set is applied live to running tasks; what could not be is added to warnings (may be NULL). */
+/* Reload the policy directory: all-or-nothing. Errors go to diag (and are logged); the set in force is kept
+ * on any error. A new set is applied live to running tasks; what could not be is added to warnings (may be
+ * NULL). */
 int agent_reload(struct agent *a, struct diag_list *diag, struct diag_list *warnings);
 
 /* The HTTP routes (routes.c). */

@@ -20,24 +20,29 @@ struct cli {
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: cgmeter [--socket PATH] [--json] COMMAND [ARGS]\n\n"
-                   "Commands:\n"
-                   "  run [--policy P] [--name N] [--tenant T] [--env K=V]... [--cwd DIR] [--wait] -- CMD [ARG]...\n"
-                   "                           start a task; prints its id (with --wait: waits and exits with the\n"
-                   "                           task's status, 128+N for signal N)\n"
-                   "  ps [-a|--all]            list running tasks (--all: ended ones too, while retained)\n"
-                   "  kill [--all] ID [SIGNAL] signal a task's main process (--all: every process), default TERM\n"
-                   "  policies                 list the policies in force\n"
-                   "  reload                   reload the policy directory (all-or-nothing)\n"
-                   "  health                   ask the agent whether it is up\n\n"
-                   "Options:\n"
-                   "  -s, --socket PATH  control socket (default: $CGMETER_SOCKET, else /run/cgmeter/control.sock)\n"
-                   "  -j, --json         print the agent's JSON instead of a table\n\n"
-                   "Exit status: 0 done, 1 the agent refused (the message says why), 2 usage error,\n"
-                   "3 the agent cannot be reached.\n");
+        fprintf(
+            f,
+            "Usage: cgmeter [--socket PATH] [--json] COMMAND [ARGS]\n\n"
+            "Commands:\n"
+            "  run [--policy P] [--name N] [--tenant T] [--env K=V]... [--cwd DIR] [--wait] -- CMD [ARG]...\n"
+            "                           start a task; prints its id (with --wait: waits and exits with the\n"
+            "                           task's status, 128+N for signal N)\n"
+            "  ps [-a|--all]            list running tasks (--all: ended ones too, while retained)\n"
+            "  kill [--all] ID [SIGNAL] signal a task's main process (--all: every process), default TERM\n"
+            "  pause ID | --policy P    freeze a task (or every running task of a policy)\n"
+            "  resume ID | --policy P   thaw it again\n"
+            "  policies                 list the policies in force\n"
+            "  reload                   reload the policy directory (all-or-nothing)\n"
+            "  health                   ask the agent whether it is up\n\n"
+            "Options:\n"
+            "  -s, --socket PATH  control socket (default: $CGMETER_SOCKET, else /run/cgmeter/control.sock)\n"
+            "  -j, --json         print the agent's JSON instead of a table\n\n"
+            "Exit status: 0 done, 1 the agent refused (the message says why), 2 usage error,\n"
+            "3 the agent cannot be reached.\n");
 }
 
-/* Do one request; print transport errors and JSON errors. Returns an exit code, and the parsed body on 2xx. */
+/* Do one request; print transport errors and JSON errors. Returns an exit code, and the parsed body on 2xx.
+ */
 static int call(const struct cli *c, const char *method, const char *path, const char *body,
                 struct json_object **ret)
 {
@@ -129,7 +134,8 @@ static int cmd_reload(const struct cli *c, int argc, char **argv)
                 printf("reloaded: %s policies in force\n", jstr(o, "policies"));
                 if (json_object_object_get_ex(o, "warnings", &w))
                         for (size_t i = 0; i < json_object_array_length(w); i++)
-                                fprintf(stderr, "warning: %s\n", json_object_get_string(json_object_array_get_idx(w, i)));
+                                fprintf(stderr, "warning: %s\n",
+                                        json_object_get_string(json_object_array_get_idx(w, i)));
         }
         json_object_put(o);
         return r;
@@ -202,9 +208,12 @@ static int wait_task(const struct cli *c, const char *id)
 static int cmd_run(const struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "policy", required_argument, NULL, 'p' }, { "name", required_argument, NULL, 'n' },
-                { "tenant", required_argument, NULL, 't' }, { "env", required_argument, NULL, 'e' },
-                { "cwd", required_argument, NULL, 'C' },    { "wait", no_argument, NULL, 'w' },
+                { "policy", required_argument, NULL, 'p' },
+                { "name", required_argument, NULL, 'n' },
+                { "tenant", required_argument, NULL, 't' },
+                { "env", required_argument, NULL, 'e' },
+                { "cwd", required_argument, NULL, 'C' },
+                { "wait", no_argument, NULL, 'w' },
                 {},
         };
         _cleanup_free_ char **env = calloc((size_t)argc + 1, sizeof(char *));
@@ -231,7 +240,9 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
                 }
         }
         if (optind >= argc) {
-                fprintf(stderr, "cgmeter run: no command (cgmeter run [--policy P] [--name N] [--wait] -- CMD ...)\n");
+                fprintf(
+                    stderr,
+                    "cgmeter run: no command (cgmeter run [--policy P] [--name N] [--wait] -- CMD ...)\n");
                 json_object_put(req);
                 return EXIT_USAGE;
         }
@@ -239,7 +250,8 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
         if (n_env)
                 add_json_strings(req, "env", env, n_env);
         quiet.json = c->json && !wait;
-        r = call(&quiet, "POST", "/v1/tasks", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &t);
+        r = call(&quiet, "POST", "/v1/tasks", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
+                 &t);
         json_object_put(req);
         if (r != EXIT_OK)
                 return r;
@@ -274,15 +286,16 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
                 json_object_put(o);
                 return r;
         }
-        printf("%-12s %-16s %-12s %-12s %-8s %8s %10s %10s  %s\n", "ID", "NAME", "POLICY", "TENANT", "STATE", "PID",
-               "CPU(s)", "MEM(MiB)", "COMMAND");
+        printf("%-12s %-16s %-12s %-12s %-8s %8s %10s %10s  %s\n", "ID", "NAME", "POLICY", "TENANT", "STATE",
+               "PID", "CPU(s)", "MEM(MiB)", "COMMAND");
         for (size_t i = 0; i < json_object_array_length(o); i++) {
                 struct json_object *t = json_object_array_get_idx(o, i), *cmd;
                 double cpu = usage_num(t, "cpu_seconds"), mem = usage_num(t, "memory_bytes");
 
                 json_object_object_get_ex(t, "command", &cmd);
                 printf("%-12s %-16.16s %-12.12s %-12.12s %-8s %8s %10.2f %10.1f  %s\n", jstr(t, "id"),
-                       jstr(t, "name"), jstr(t, "policy"), jstr(t, "tenant"), jstr(t, "state"), jstr(t, "pid"),
+                       jstr(t, "name"), jstr(t, "policy"), jstr(t, "tenant"),
+                       streq(jstr(t, "frozen"), "true") ? "frozen" : jstr(t, "state"), jstr(t, "pid"),
                        cpu < 0 ? 0 : cpu, mem < 0 ? 0 : mem / 1048576.0,
                        json_object_get_string(json_object_array_get_idx(cmd, 0)));
         }
@@ -321,16 +334,49 @@ static int cmd_kill(const struct cli *c, int argc, char **argv)
         return r;
 }
 
+static int cmd_freeze(const struct cli *c, int argc, char **argv, bool frozen)
+{
+        struct json_object *o = NULL;
+        char path[192];
+        bool policy = argc == 3 && streq(argv[1], "--policy");
+        const char *name = policy ? argv[2] : argv[1];
+        int r;
+
+        if (!(argc == 2 || policy) || strlen(name) > 64) {
+                fprintf(stderr, "Usage: cgmeter %s ID | --policy POLICY\n", argv[0]);
+                return EXIT_USAGE;
+        }
+        snprintf(path, sizeof(path), "/v1/%s/%s/%s", policy ? "policies" : "tasks", name,
+                 frozen ? "pause" : "resume");
+        r = call(c, "POST", path, "{}", &o);
+        if (r == EXIT_OK && !c->json) {
+                if (policy)
+                        printf("%zu task(s) of policy %s %s\n", json_object_array_length(o), name,
+                               frozen ? "frozen" : "thawed");
+                else
+                        printf("%s %s\n", jstr(o, "id"), frozen ? "frozen" : "thawed");
+        }
+        json_object_put(o);
+        return r;
+}
+
+static int cmd_pause(const struct cli *c, int argc, char **argv)
+{
+        return cmd_freeze(c, argc, argv, true);
+}
+
+static int cmd_resume(const struct cli *c, int argc, char **argv)
+{
+        return cmd_freeze(c, argc, argv, false);
+}
+
 static const struct command {
         const char *name;
         int (*fn)(const struct cli *c, int argc, char **argv);
 } commands[] = {
-        { "run", cmd_run },
-        { "ps", cmd_ps },
-        { "kill", cmd_kill },
-        { "policies", cmd_policies },
-        { "reload", cmd_reload },
-        { "health", cmd_health },
+        { "run", cmd_run },       { "ps", cmd_ps },         { "kill", cmd_kill },
+        { "pause", cmd_pause },   { "resume", cmd_resume }, { "policies", cmd_policies },
+        { "reload", cmd_reload }, { "health", cmd_health },
 };
 
 int main(int argc, char **argv)

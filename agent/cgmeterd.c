@@ -90,7 +90,8 @@ static int load_config(struct agent *a, const struct options *o, struct diag_lis
         log_set_level((enum log_level)a->cfg.log_level);
         if (o->log_level) {
                 if (log_level_from_string(o->log_level, &lvl) < 0)
-                        return diag_add(diag, "--log-level", 0, "invalid level '%s'", o->log_level) ?: -EINVAL;
+                        return diag_add(diag, "--log-level", 0, "invalid level '%s'", o->log_level)
+                                   ?: -EINVAL;
                 log_set_level(lvl);
         }
         return 0;
@@ -147,7 +148,8 @@ static int check_only(struct agent *a, const struct options *o)
         }
         diag_print(&diag, stderr);
         if (r < 0 || diag_count(&diag) > 0) {
-                fprintf(stderr, "cgmeterd: %zu error%s\n", diag_count(&diag), diag_count(&diag) == 1 ? "" : "s");
+                fprintf(stderr, "cgmeterd: %zu error%s\n", diag_count(&diag),
+                        diag_count(&diag) == 1 ? "" : "s");
                 diag_clear(&diag);
                 return 1;
         }

@@ -6,7 +6,8 @@
 /* The socket to use: --socket PATH, else $CGMETER_SOCKET, else the default path. */
 const char *client_socket_path(const char *arg);
 
-/* Send one request (body may be NULL) and read the whole answer. Returns 0 with the status and body (owned by the
- * caller), or a negative errno for a transport failure (-ENOENT / -ECONNREFUSED: no agent; -EACCES: no right). */
+/* Send one request (body may be NULL) and read the whole answer. Returns 0 with the status and body (owned by
+ * the caller), or a negative errno for a transport failure (-ENOENT / -ECONNREFUSED: no agent; -EACCES: no
+ * right). */
 int client_request(const char *socket_path, const char *method, const char *path, const char *body,
                    const char *accept, unsigned *ret_status, char **ret_body, size_t *ret_len);

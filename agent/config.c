@@ -7,20 +7,35 @@
 #include "log.h"
 #include "parse.h"
 
-enum config_type { CT_PATH, CT_STRING, CT_BOOL, CT_DURATION, CT_SIZE, CT_COUNT, CT_LOGLEVEL, CT_NAME, CT_LISTEN };
+enum config_type {
+        CT_PATH,
+        CT_STRING,
+        CT_BOOL,
+        CT_DURATION,
+        CT_SIZE,
+        CT_COUNT,
+        CT_LOGLEVEL,
+        CT_NAME,
+        CT_LISTEN
+};
 
 struct config_key {
         const char *section;
         const char *key;
         enum config_type type;
         size_t offset;
-        size_t size;   /* for strings: the buffer size */
+        size_t size;       /* for strings: the buffer size */
         uint64_t min, max; /* for numbers */
 };
 
-#define KEY_STR(sec, k, t, field)                                                                          \
-        { sec, k, t, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0 }
-#define KEY_NUM(sec, k, t, field, lo, hi) { sec, k, t, offsetof(struct config, field), 0, lo, hi }
+#define KEY_STR(sec, k, t, field)                                                                            \
+        {                                                                                                    \
+                sec, k, t, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0         \
+        }
+#define KEY_NUM(sec, k, t, field, lo, hi)                                                                    \
+        {                                                                                                    \
+                sec, k, t, offsetof(struct config, field), 0, lo, hi                                         \
+        }
 
 static const struct config_key config_keys[] = {
         KEY_STR("agent", "policy_dir", CT_PATH, policy_dir),
@@ -133,12 +148,13 @@ static int config_set_string(struct config_parse *cp, const struct config_key *k
                                 k->key, value);
         if (k->type == CT_NAME && !name_is_valid(value))
                 return diag_add(cp->diag, cp->file, line,
-                                "%s.%s: invalid name '%s' (use 1-63 of A-Z a-z 0-9 _ . -)", k->section, k->key,
-                                value);
+                                "%s.%s: invalid name '%s' (use 1-63 of A-Z a-z 0-9 _ . -)", k->section,
+                                k->key, value);
         if (k->type == CT_LISTEN && value[0] != '\0' && check_listen(value) < 0)
-                return diag_add(cp->diag, cp->file, line,
-                                "%s.%s: invalid address '%s' (expected IP:PORT, [IPv6]:PORT or empty for off)",
-                                k->section, k->key, value);
+                return diag_add(
+                    cp->diag, cp->file, line,
+                    "%s.%s: invalid address '%s' (expected IP:PORT, [IPv6]:PORT or empty for off)",
+                    k->section, k->key, value);
         strcpy(dst, value);
         return 0;
 }
@@ -155,8 +171,9 @@ static int config_set_number(struct config_parse *cp, const struct config_key *k
         switch (k->type) {
         case CT_BOOL:
                 if (parse_bool(value, &b) < 0)
-                        return diag_add(cp->diag, cp->file, line, "%s.%s: invalid boolean '%s' (use yes or no)",
-                                        k->section, k->key, value);
+                        return diag_add(cp->diag, cp->file, line,
+                                        "%s.%s: invalid boolean '%s' (use yes or no)", k->section, k->key,
+                                        value);
                 *(bool *)dst = b;
                 return 0;
         case CT_LOGLEVEL:
@@ -169,17 +186,19 @@ static int config_set_number(struct config_parse *cp, const struct config_key *k
         case CT_DURATION:
                 r = parse_duration_us(value, &v);
                 if (r == -EINVAL)
-                        return diag_add(cp->diag, cp->file, line,
-                                        "%s.%s: invalid duration '%s' (expected a number with a unit: us, ms, s, m)",
-                                        k->section, k->key, value);
+                        return diag_add(
+                            cp->diag, cp->file, line,
+                            "%s.%s: invalid duration '%s' (expected a number with a unit: us, ms, s, m)",
+                            k->section, k->key, value);
                 break;
         case CT_SIZE:
                 r = parse_size(value, &v);
                 if (r == -EINVAL)
-                        return diag_add(cp->diag, cp->file, line,
-                                        "%s.%s: invalid size '%s' (expected a number with an optional K, M, G or "
-                                        "T suffix)",
-                                        k->section, k->key, value);
+                        return diag_add(
+                            cp->diag, cp->file, line,
+                            "%s.%s: invalid size '%s' (expected a number with an optional K, M, G or "
+                            "T suffix)",
+                            k->section, k->key, value);
                 break;
         default:
                 r = parse_u64(value, &v);
@@ -215,8 +234,9 @@ static int config_handler(void *userdata, const char *section, const char *key, 
                 if (!streq(k->section, section) || !streq(k->key, key))
                         continue;
                 if (cp->seen[i])
-                        return diag_add(cp->diag, cp->file, line, "%s.%s: duplicate key (first set at line %u)",
-                                        section, key, cp->seen[i]);
+                        return diag_add(cp->diag, cp->file, line,
+                                        "%s.%s: duplicate key (first set at line %u)", section, key,
+                                        cp->seen[i]);
                 cp->seen[i] = line;
                 if (k->size > 0)
                         return config_set_string(cp, k, value, line);
@@ -235,8 +255,9 @@ static int config_check(struct config_parse *cp)
         if (!!c->tls_cert[0] != !!c->tls_key[0])
                 return diag_add(cp->diag, cp->file, 0, "http.tls_cert and http.tls_key must be set together");
         if (c->control_socket[0] == '\0' && c->control_listen[0] == '\0')
-                return diag_add(cp->diag, cp->file, 0,
-                                "http.control_socket: empty, and no control_listen: nothing could control the agent");
+                return diag_add(
+                    cp->diag, cp->file, 0,
+                    "http.control_socket: empty, and no control_listen: nothing could control the agent");
         return 0;
 }
 
@@ -269,7 +290,8 @@ int config_load(const char *path, struct config *ret, struct diag_list *diag)
                 return 0;
         }
         if (r == -EFBIG)
-                return diag_add(diag, p, 0, "file too large (more than %d bytes)", CONFIG_FILE_MAX) ?: -EINVAL;
+                return diag_add(diag, p, 0, "file too large (more than %d bytes)", CONFIG_FILE_MAX)
+                           ?: -EINVAL;
         if (r < 0)
                 return diag_add(diag, p, 0, "cannot read: %s", strerror(-r)) ?: r;
         if (strlen(p) >= sizeof(c.path))

@@ -1,4 +1,5 @@
-/* Diagnostics collected while parsing config and policies: every error of a run, each as "file:line: reason". */
+/* Diagnostics collected while parsing config and policies: every error of a run, each as "file:line: reason".
+ */
 #pragma once
 
 #include "util.h"

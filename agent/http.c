@@ -69,7 +69,8 @@ int http_reply_text(struct http_response *resp, unsigned status, const char *con
         memcpy(b, text, len);
         b[len] = '\0';
         free(resp->body);
-        *resp = (struct http_response){ .status = status, .content_type = content_type, .body = b, .len = len };
+        *resp =
+            (struct http_response){ .status = status, .content_type = content_type, .body = b, .len = len };
         return 0;
 }
 
@@ -198,15 +199,16 @@ static bool http_gate(struct http_listener_state *ls, struct MHD_Connection *con
                 return false;
         }
         if (ls->kind == HTTP_READONLY && !streq(url, "/metrics") && !streq(url, "/healthz")) {
-                http_reply_error(resp, 404, "not found: %s (this listener serves /metrics and /healthz)", url);
+                http_reply_error(resp, 404, "not found: %s (this listener serves /metrics and /healthz)",
+                                 url);
                 return false;
         }
         return true;
 }
 
-static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                   const char *version, const char *upload_data, size_t *upload_data_size,
-                                   void **con_cls)
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
 {
         struct http_listener_state *ls = cls;
         struct http_upload *up = *con_cls;
@@ -238,8 +240,12 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
         }
         if (http_gate(ls, conn, url, up, &resp)) {
                 struct http_request req = {
-                        .listener = ls->kind, .method = method, .path = url,
-                        .body = up->buf ? up->buf : "", .body_len = up->len, .conn = conn,
+                        .listener = ls->kind,
+                        .method = method,
+                        .path = url,
+                        .body = up->buf ? up->buf : "",
+                        .body_len = up->len,
+                        .conn = conn,
                 };
 
                 r = ls->server->handler(ls->server->userdata, &req, &resp);
@@ -393,7 +399,8 @@ static int http_start(struct http_server *s, enum http_listener kind, const char
                 opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert };
                 opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key };
         }
-        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)c->max_connections, NULL };
+        opts[n++] =
+            (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)c->max_connections, NULL };
         opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL };
         /* bounds header size: a request whose headers do not fit gets 431 from libmicrohttpd */
         opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
@@ -401,8 +408,8 @@ static int http_start(struct http_server *s, enum http_listener kind, const char
         opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_log, NULL };
         opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
-        ls->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_access, ls, MHD_OPTION_ARRAY, opts,
-                                      MHD_OPTION_END);
+        ls->daemon =
+            MHD_start_daemon(flags, 0, NULL, NULL, http_access, ls, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
         if (!ls->daemon) {
                 if (listen_fd >= 0)
                         close(listen_fd);
@@ -450,8 +457,11 @@ int http_server_new(struct loop *l, const struct config *c, http_handler_fn hand
 
         if (!s)
                 return -ENOMEM;
-        *s = (struct http_server){ .loop = l, .handler = handler, .userdata = userdata,
-                                   .max_body = c->max_body, .rate_limit = c->rate_limit };
+        *s = (struct http_server){ .loop = l,
+                                   .handler = handler,
+                                   .userdata = userdata,
+                                   .max_body = c->max_body,
+                                   .rate_limit = c->rate_limit };
         if (c->listen[0] && (r = http_start(s, HTTP_READONLY, c->listen, -1, c)) < 0)
                 goto fail;
         if (c->control_socket[0]) {

@@ -1,5 +1,6 @@
 /* HTTP listeners on libmicrohttpd, driven by the agent's event loop (no extra threads):
- * the read-only listener (GET /metrics, /healthz) and the control API (unix socket; TCP only with a token). */
+ * the read-only listener (GET /metrics, /healthz) and the control API (unix socket; TCP only with a token).
+ */
 #pragma once
 
 #include <json-c/json.h>
@@ -47,7 +48,7 @@ const char *http_header(const struct http_request *req, const char *key);
 int http_reply_json(struct http_response *resp, unsigned status, struct json_object *obj);
 /* Set resp to {"error": {"status": N, "message": "..."}}. */
 int http_reply_error(struct http_response *resp, unsigned status, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Set resp to a text body (copied). */
 int http_reply_text(struct http_response *resp, unsigned status, const char *content_type, const char *text,
                     size_t len);

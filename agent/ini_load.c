@@ -27,10 +27,12 @@ static void check_line_syntax(struct reader *rd, const char *s)
 
                 n = end ? (size_t)(end - s - 1) : 0;
                 if (!end || n == 0)
-                        rd->error = rd->error ?: diag_add(rd->diag, rd->file, rd->line,
-                                                          "malformed section header (expected '[name]')");
+                        rd->error = rd->error
+                                        ?: diag_add(rd->diag, rd->file, rd->line,
+                                                    "malformed section header (expected '[name]')");
                 else if (n >= sizeof(rd->section))
-                        rd->error = rd->error ?: diag_add(rd->diag, rd->file, rd->line, "section name too long");
+                        rd->error =
+                            rd->error ?: diag_add(rd->diag, rd->file, rd->line, "section name too long");
                 return;
         }
         /* inih splits at the first '=' or ':'; values such as "c 1:3 rwm" need '=' to come first. */
@@ -63,8 +65,9 @@ static char *reader_gets(char *buf, int size, void *stream)
         if (len > 0 && start[len - 1] == '\r')
                 len--;
         if (len + 2 > (size_t)size) {
-                rd->error = rd->error ?: diag_add(rd->diag, rd->file, rd->line,
-                                                  "line too long (more than %d characters)", size - 2);
+                rd->error = rd->error
+                                ?: diag_add(rd->diag, rd->file, rd->line,
+                                            "line too long (more than %d characters)", size - 2);
                 len = 0; /* hand inih an empty line so its line count stays ours */
         }
         memcpy(buf, start, len);
@@ -95,7 +98,11 @@ static int reader_handler(void *user, const char *section, const char *name, con
 int ini_load_string(const char *file, const char *text, ini_kv_fn fn, void *userdata, struct diag_list *diag)
 {
         struct reader rd = {
-                .file = file, .pos = text, .fn = fn, .userdata = userdata, .diag = diag,
+                .file = file,
+                .pos = text,
+                .fn = fn,
+                .userdata = userdata,
+                .diag = diag,
         };
 
         /* inih's own return value (the first line it could not parse) is already reported by

@@ -5,9 +5,11 @@
 
 #include "diag.h"
 
-/* Called at each section header (key == NULL, value == NULL) and for each key. Return 0 to go on (a validation
- * error is added to diag by the callee and is not fatal) or a negative errno to stop (-ENOMEM, say). */
-typedef int (*ini_kv_fn)(void *userdata, const char *section, const char *key, const char *value, unsigned line);
+/* Called at each section header (key == NULL, value == NULL) and for each key. Return 0 to go on (a
+ * validation error is added to diag by the callee and is not fatal) or a negative errno to stop (-ENOMEM,
+ * say). */
+typedef int (*ini_kv_fn)(void *userdata, const char *section, const char *key, const char *value,
+                         unsigned line);
 
 /* Parse text; file names it in diagnostics. Syntax errors go to diag. Returns 0, or the callback's error. */
 int ini_load_string(const char *file, const char *text, ini_kv_fn fn, void *userdata, struct diag_list *diag);

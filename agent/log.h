@@ -18,15 +18,15 @@ void log_msg(enum log_level level, const char *fmt, ...) _printf_(2, 3);
 #define log_debug(...)   log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 /* Log at error level with strerror(-err) appended, and return err (negative errno). */
-#define log_error_errno(err, fmt, ...)                                                                     \
-        ({                                                                                                 \
-                int _e = (err);                                                                            \
-                log_msg(LOG_LEVEL_ERROR, fmt ": %s", ##__VA_ARGS__, strerror(_e < 0 ? -_e : _e));          \
-                _e < 0 ? _e : -_e;                                                                         \
+#define log_error_errno(err, fmt, ...)                                                                       \
+        ({                                                                                                   \
+                int _e = (err);                                                                              \
+                log_msg(LOG_LEVEL_ERROR, fmt ": %s", ##__VA_ARGS__, strerror(_e < 0 ? -_e : _e));            \
+                _e < 0 ? _e : -_e;                                                                           \
         })
-#define log_warning_errno(err, fmt, ...)                                                                   \
-        ({                                                                                                 \
-                int _e = (err);                                                                            \
-                log_msg(LOG_LEVEL_WARNING, fmt ": %s", ##__VA_ARGS__, strerror(_e < 0 ? -_e : _e));        \
-                _e < 0 ? _e : -_e;                                                                         \
+#define log_warning_errno(err, fmt, ...)                                                                     \
+        ({                                                                                                   \
+                int _e = (err);                                                                              \
+                log_msg(LOG_LEVEL_WARNING, fmt ": %s", ##__VA_ARGS__, strerror(_e < 0 ? -_e : _e));          \
+                _e < 0 ? _e : -_e;                                                                           \
         })

@@ -113,7 +113,8 @@ int loop_source_fd(const struct loop_source *s)
         return s->fd;
 }
 
-int loop_add_timer(struct loop *l, uint64_t interval_us, loop_fd_fn fn, void *userdata, struct loop_source **ret)
+int loop_add_timer(struct loop *l, uint64_t interval_us, loop_fd_fn fn, void *userdata,
+                   struct loop_source **ret)
 {
         struct itimerspec its = {
                 .it_interval = { .tv_sec = (time_t)(interval_us / 1000000),

@@ -24,7 +24,8 @@ int loop_source_set_events(struct loop_source *s, uint32_t events);
 void loop_source_remove(struct loop_source *s);
 int loop_source_fd(const struct loop_source *s);
 /* A periodic timer (timerfd, CLOCK_MONOTONIC); the callback gets fd and must not read it (the loop does). */
-int loop_add_timer(struct loop *l, uint64_t interval_us, loop_fd_fn fn, void *userdata, struct loop_source **ret);
+int loop_add_timer(struct loop *l, uint64_t interval_us, loop_fd_fn fn, void *userdata,
+                   struct loop_source **ret);
 int loop_add_prepare(struct loop *l, loop_prepare_fn fn, void *userdata);
 /* Run until loop_quit(); returns the code given to it. */
 int loop_run(struct loop *l);

@@ -19,7 +19,8 @@ struct json_object *route_parse_body(const struct http_request *req, const char 
                 return json_object_new_object(); /* no body: no fields */
         }
         o = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success || tok->char_offset != (int)req->body_len) {
+        if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+            tok->char_offset != (int)req->body_len) {
                 http_reply_error(resp, 400, "malformed JSON body: %s",
                                  json_tokener_error_desc(json_tokener_get_error(tok)));
                 json_object_put(o);
@@ -32,7 +33,7 @@ struct json_object *route_parse_body(const struct http_request *req, const char 
                 json_object_put(o);
                 return NULL;
         }
-        json_object_object_foreach(o, key, val) {
+        json_object_object_foreach (o, key, val) {
                 bool known = false;
 
                 (void)val;
@@ -154,7 +155,8 @@ int route_tasks_create(struct agent *a, const struct http_request *req, const ch
         return http_reply_json(resp, 201, json_task(t, NULL));
 }
 
-int route_tasks_list(struct agent *a, const struct http_request *req, const char *arg, struct http_response *resp)
+int route_tasks_list(struct agent *a, const struct http_request *req, const char *arg,
+                     struct http_response *resp)
 {
         struct json_object *arr = json_object_new_array();
         const char *policy = http_query(req, "policy"), *state = http_query(req, "state");
@@ -164,7 +166,8 @@ int route_tasks_list(struct agent *a, const struct http_request *req, const char
         for (struct task *t = a->tasks; t; t = t->next) {
                 struct cg_sample s;
 
-                if ((policy && !streq(policy, t->policy.name)) || (state && !streq(state, task_state_name(t->state))))
+                if ((policy && !streq(policy, t->policy.name)) ||
+                    (state && !streq(state, task_state_name(t->state))))
                         continue;
                 json_object_array_add(arr, json_task(t, task_sample(a, t, &s) == 0 ? &s : NULL));
         }
@@ -180,7 +183,8 @@ static struct task *find_or_404(struct agent *a, const char *id, struct http_res
         return t;
 }
 
-int route_task_get(struct agent *a, const struct http_request *req, const char *arg, struct http_response *resp)
+int route_task_get(struct agent *a, const struct http_request *req, const char *arg,
+                   struct http_response *resp)
 {
         struct task *t = find_or_404(a, arg, resp);
         struct cg_sample s;
@@ -210,7 +214,8 @@ static int parse_signal(const char *s)
         return -EINVAL;
 }
 
-int route_task_kill(struct agent *a, const struct http_request *req, const char *arg, struct http_response *resp)
+int route_task_kill(struct agent *a, const struct http_request *req, const char *arg,
+                    struct http_response *resp)
 {
         static const char *const allowed[] = { "signal", "all", NULL };
         struct json_object *o, *v;
@@ -225,8 +230,9 @@ int route_task_kill(struct agent *a, const struct http_request *req, const char 
                 return resp->body ? 0 : -ENOMEM;
         if (json_object_object_get_ex(o, "signal", &v)) {
                 if (json_object_is_type(v, json_type_int))
-                        sig = json_object_get_int(v) > 0 && json_object_get_int(v) < NSIG ? json_object_get_int(v)
-                                                                                          : -EINVAL;
+                        sig = json_object_get_int(v) > 0 && json_object_get_int(v) < NSIG
+                                  ? json_object_get_int(v)
+                                  : -EINVAL;
                 else if (json_object_is_type(v, json_type_string))
                         sig = parse_signal(json_object_get_string(v));
                 else
@@ -248,4 +254,76 @@ int route_task_kill(struct agent *a, const struct http_request *req, const char 
         if (r < 0)
                 return http_reply_error(resp, 500, "cannot signal task %s: %s", t->id, strerror(-r));
         return http_reply_json(resp, 202, json_task(t, NULL));
+}
+
+static int freeze_error(struct task *t, int r, bool frozen, struct http_response *resp)
+{
+        if (r == -ESRCH)
+                return http_reply_error(resp, 409, "task %s has ended", t->id);
+        if (r == -ETIMEDOUT)
+                return http_reply_error(resp, 503, "task %s did not freeze within 2 s: thawed again", t->id);
+        return http_reply_error(resp, 500, "cannot %s task %s: %s", frozen ? "pause" : "resume", t->id,
+                                strerror(-r));
+}
+
+static int route_task_freeze(struct agent *a, const char *arg, bool frozen, struct http_response *resp)
+{
+        struct task *t = find_or_404(a, arg, resp);
+        int r;
+
+        if (!t)
+                return 0;
+        r = task_freeze(a, t, frozen);
+        if (r < 0)
+                return freeze_error(t, r, frozen, resp);
+        return http_reply_json(resp, 200, json_task(t, NULL));
+}
+
+int route_task_pause(struct agent *a, const struct http_request *req, const char *arg,
+                     struct http_response *resp)
+{
+        return route_task_freeze(a, arg, true, resp);
+}
+
+int route_task_resume(struct agent *a, const struct http_request *req, const char *arg,
+                      struct http_response *resp)
+{
+        return route_task_freeze(a, arg, false, resp);
+}
+
+/* Every running task of a policy: one request pauses or resumes them all (scope = policy or not). */
+static int route_policy_freeze(struct agent *a, const char *arg, bool frozen, struct http_response *resp)
+{
+        struct json_object *arr;
+
+        if (!policy_set_find(&a->policies, arg))
+                return http_reply_error(resp, 404, "no policy '%s'", arg);
+        arr = json_object_new_array();
+        if (!arr)
+                return -ENOMEM;
+        for (struct task *t = a->tasks; t; t = t->next) {
+                int r;
+
+                if (t->state != TASK_RUNNING || !streq(t->policy.name, arg))
+                        continue;
+                r = task_freeze(a, t, frozen);
+                if (r < 0) {
+                        json_object_put(arr);
+                        return freeze_error(t, r, frozen, resp);
+                }
+                json_object_array_add(arr, json_task(t, NULL));
+        }
+        return http_reply_json(resp, 200, arr);
+}
+
+int route_policy_pause(struct agent *a, const struct http_request *req, const char *arg,
+                       struct http_response *resp)
+{
+        return route_policy_freeze(a, arg, true, resp);
+}
+
+int route_policy_resume(struct agent *a, const struct http_request *req, const char *arg,
+                        struct http_response *resp)
+{
+        return route_policy_freeze(a, arg, false, resp);
 }

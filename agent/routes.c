@@ -62,11 +62,19 @@ static int snapshot_take(struct agent *a, struct metrics_snapshot *m)
         for (struct task *t = a->tasks; t; t = t->next) {
                 struct prom_task *pt = &m->tasks[i];
 
-                snprintf(m->ids[i], sizeof(m->ids[i]), "/%s/%s/%s", a->cfg.cgroup_root, t->policy.name, t->id);
+                snprintf(m->ids[i], sizeof(m->ids[i]), "/%s/%s/%s", a->cfg.cgroup_root, t->policy.name,
+                         t->id);
                 *pt = (struct prom_task){
-                        .id = m->ids[i], .name = t->name, .task = t->id, .policy = t->policy.name,
-                        .tenant = t->tenant, .running = t->state == TASK_RUNNING,
-                        .start_time = (double)t->start_ns / 1e9, .spec = &t->policy,
+                        .id = m->ids[i],
+                        .name = t->name,
+                        .task = t->id,
+                        .policy = t->policy.name,
+                        .tenant = t->tenant,
+                        .running = t->state == TASK_RUNNING,
+                        .frozen = t->frozen,
+                        .frozen_seconds = task_frozen_seconds(t),
+                        .start_time = (double)t->start_ns / 1e9,
+                        .spec = &t->policy,
                 };
                 if (task_sample(a, t, &m->samples[i]) == 0)
                         pt->s = &m->samples[i];
@@ -82,8 +90,12 @@ static int route_metrics(struct agent *a, const struct http_request *req, const 
         struct prom_collector_state cs[32];
         struct metrics_snapshot m;
         struct prom_agent ag = {
-                .version = PACKAGE_VERSION, .cgroup_mode = cg_mode_name(a->cg->mode), .policies = a->policies.n,
-                .reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed, .collectors = cs,
+                .version = PACKAGE_VERSION,
+                .cgroup_mode = cg_mode_name(a->cg->mode),
+                .policies = a->policies.n,
+                .reloads_ok = a->reloads_ok,
+                .reloads_failed = a->reloads_failed,
+                .collectors = cs,
                 .tasks_running = a->n_running,
         };
         bool om = prom_wants_openmetrics(http_header(req, "Accept"));
@@ -162,8 +174,9 @@ static int route_reload(struct agent *a, const struct http_request *req, const c
                 struct json_object *e = json_object_new_object();
 
                 json_object_object_add(e, "status", json_object_new_int(422));
-                json_object_object_add(e, "message",
-                                       json_object_new_string("reload refused: the previous policies stay in force"));
+                json_object_object_add(
+                    e, "message",
+                    json_object_new_string("reload refused: the previous policies stay in force"));
                 json_object_object_add(e, "errors", diag_to_json(&diag));
                 json_object_object_add(o, "error", e);
         } else if (o) {
@@ -184,6 +197,10 @@ static const struct route routes[] = {
         { "POST", "/v1/tasks", true, route_tasks_create },
         { "GET", "/v1/tasks/*", true, route_task_get },
         { "POST", "/v1/tasks/*/kill", true, route_task_kill },
+        { "POST", "/v1/tasks/*/pause", true, route_task_pause },
+        { "POST", "/v1/tasks/*/resume", true, route_task_resume },
+        { "POST", "/v1/policies/*/pause", true, route_policy_pause },
+        { "POST", "/v1/policies/*/resume", true, route_policy_resume },
 };
 
 /* Match path against a route pattern; *arg points to the name segment of a '*' pattern. */

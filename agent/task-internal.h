@@ -10,7 +10,8 @@ int task_watch(struct agent *a, struct task *t);
 /* The cgroup is empty (and the main process reaped when it is ours): read final values, remove the cgroup. */
 void task_finalize(struct agent *a, struct task *t);
 
-/* The task's start record in <state_dir>/tasks/<id>.json, written atomically at launch, removed at the end. */
+/* The task's start record in <state_dir>/tasks/<id>.json, written atomically at launch, removed at the end.
+ */
 int task_state_save(struct agent *a, const struct task *t);
 int task_state_load(struct agent *a, const char *id, struct task *t);
 void task_state_remove(struct agent *a, const struct task *t);

@@ -109,6 +109,9 @@ int task_state_save(struct agent *a, const struct task *t)
         json_object_object_add(o, "pid", json_object_new_int64(t->pid));
         json_object_object_add(o, "pid_starttime", json_object_new_uint64(t->pid_starttime));
         json_object_object_add(o, "start_ns", json_object_new_uint64(t->start_ns));
+        json_object_object_add(o, "frozen", json_object_new_boolean(t->frozen));
+        json_object_object_add(o, "frozen_since_ns", json_object_new_uint64(t->frozen_since_ns));
+        json_object_object_add(o, "frozen_total_ns", json_object_new_uint64(t->frozen_total_ns));
         r = write_atomic(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
         return r;
@@ -139,6 +142,10 @@ static int task_state_parse(struct json_object *o, struct task *t)
                 t->pid_starttime = json_object_get_uint64(v);
         if (json_object_object_get_ex(o, "start_ns", &v))
                 t->start_ns = json_object_get_uint64(v);
+        if (json_object_object_get_ex(o, "frozen_since_ns", &v))
+                t->frozen_since_ns = json_object_get_uint64(v);
+        if (json_object_object_get_ex(o, "frozen_total_ns", &v))
+                t->frozen_total_ns = json_object_get_uint64(v);
         if (!json_object_object_get_ex(o, "argv", &argv) || !json_object_is_type(argv, json_type_array))
                 return -EINVAL;
         n = json_object_array_length(argv);
@@ -261,6 +268,10 @@ static int adopt_task(struct agent *a, const char *policy, const char *id)
                 return 0;
         }
         adopt_identity(t);
+        /* the kernel's word, not the record's: frozen before the restart is still frozen */
+        t->frozen = cg_node_frozen(a->cg, t->node) == 1;
+        if (t->frozen && t->frozen_since_ns == 0)
+                t->frozen_since_ns = now_realtime_ns();
         t->agent = a;
         t->next = a->tasks;
         a->tasks = t;
@@ -298,8 +309,8 @@ static bool policy_limits_equal(const struct policy *x, const struct policy *y)
         return memcmp(x, y, sizeof(*x)) == 0;
 }
 
-static void update_node(struct agent *a, struct cg_node *node, struct policy *applied, const struct policy *next,
-                        const char *what, struct diag_list *diag)
+static void update_node(struct agent *a, struct cg_node *node, struct policy *applied,
+                        const struct policy *next, const char *what, struct diag_list *diag)
 {
         struct cg_error err = { 0 };
         int r;
@@ -307,7 +318,8 @@ static void update_node(struct agent *a, struct cg_node *node, struct policy *ap
         if (policy_limits_equal(applied, next))
                 return;
         if (applied->scope != next->scope) {
-                diag_add(diag, next->file, 0, "%s: scope changed: applies to tasks started from now on", what);
+                diag_add(diag, next->file, 0, "%s: scope changed: applies to tasks started from now on",
+                         what);
                 return;
         }
         r = cg_update(a->cg, node, applied, next, &err);

@@ -94,7 +94,8 @@ static char **strv_copy(char *const *v, size_t max)
 }
 
 /* The policy node, created (and, for scope = policy, limited) on first use. */
-static int policy_node_get(struct agent *a, const struct policy *p, struct policy_node **ret, struct cg_error *err)
+static int policy_node_get(struct agent *a, const struct policy *p, struct policy_node **ret,
+                           struct cg_error *err)
 {
         struct policy_node *pn;
         int r;
@@ -166,7 +167,8 @@ static int task_check_request(struct agent *a, const struct task_request *req, c
         }
         if (req->tenant && !streq(req->tenant, p->tenant)) {
                 if (!p->tenant_override) {
-                        snprintf(errbuf, n, "policy %s does not allow choosing the tenant (tenant_override = no)",
+                        snprintf(errbuf, n,
+                                 "policy %s does not allow choosing the tenant (tenant_override = no)",
                                  p->name);
                         return -EPERM;
                 }
@@ -284,7 +286,8 @@ static int task_start_process(struct agent *a, struct task *t, char **env, const
         r = task_open_output(a, t, &out);
         if (r < 0) {
                 cg_join_close(&join);
-                snprintf(errbuf, n, "cannot open the task's log in %s/logs: %s", a->cfg.state_dir, strerror(-r));
+                snprintf(errbuf, n, "cannot open the task's log in %s/logs: %s", a->cfg.state_dir,
+                         strerror(-r));
                 return r;
         }
         launch_spec_init(&spec);
@@ -378,7 +381,8 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
                 goto fail;
         }
         if (p->scope == POLICY_SCOPE_TASK && (r = cg_apply(a->cg, t->node, p, &cerr)) < 0) {
-                snprintf(errbuf, n, "cannot apply policy %s: %s", p->name, cerr.msg[0] ? cerr.msg : strerror(-r));
+                snprintf(errbuf, n, "cannot apply policy %s: %s", p->name,
+                         cerr.msg[0] ? cerr.msg : strerror(-r));
                 goto fail;
         }
         t->start_ns = now_realtime_ns();
@@ -388,6 +392,12 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
         r = task_state_save(a, t);
         if (r < 0) {
                 snprintf(errbuf, n, "cannot record the task in %s/tasks: %s", a->cfg.state_dir, strerror(-r));
+                goto fail;
+        }
+        /* [freezer] state = frozen: frozen right after exec (a child cannot report its exec from a frozen
+         * cgroup, so this cannot happen before) */
+        if (p->start_frozen && (r = task_freeze(a, t, true)) < 0) {
+                snprintf(errbuf, n, "cannot freeze the task at start: %s", strerror(-r));
                 goto fail;
         }
         r = task_watch(a, t);
@@ -468,7 +478,8 @@ int task_watch(struct agent *a, struct task *t)
                         return r;
         }
         if (t->node->events_fd >= 0) {
-                r = loop_add_fd(a->loop, t->node->events_fd, EPOLLPRI, false, on_task_events, t, &t->events_src);
+                r = loop_add_fd(a->loop, t->node->events_fd, EPOLLPRI, false, on_task_events, t,
+                                &t->events_src);
                 if (r < 0)
                         return r;
         }
@@ -495,21 +506,32 @@ void task_finalize(struct agent *a, struct task *t)
         task_state_remove(a, t);
         t->state = TASK_ENDED;
         t->end_ns = now_realtime_ns();
+        if (t->frozen) {
+                t->frozen_total_ns += t->end_ns - t->frozen_since_ns;
+                t->frozen = false;
+        }
         a->n_running--;
         if (t->exit_known && WIFSIGNALED(t->exit_status))
                 log_info("task %s (%s) ended: killed by signal %d", t->id, t->name, WTERMSIG(t->exit_status));
         else if (t->exit_known)
                 log_info("task %s (%s) ended: exit status %d", t->id, t->name, WEXITSTATUS(t->exit_status));
         else
-                log_info("task %s (%s) ended (exit status unknown: not started by this agent)", t->id, t->name);
+                log_info("task %s (%s) ended (exit status unknown: not started by this agent)", t->id,
+                         t->name);
 }
 
 int task_signal(struct agent *a, struct task *t, int sig, bool all)
 {
         if (t->state != TASK_RUNNING)
                 return -ESRCH;
-        if (all && sig == SIGKILL)
-                return cg_node_kill(a->cg, t->node);
+        if (all && sig == SIGKILL) {
+                int r = cg_node_kill(a->cg, t->node);
+
+                /* the v1 freezer holds even SIGKILLed processes: let them die */
+                if (t->frozen && a->cg->mode == CG_MODE_V1)
+                        task_freeze(a, t, false);
+                return r;
+        }
         if (!all && t->pidfd >= 0)
                 return syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
         if (!all && t->pid > 0)
@@ -530,6 +552,68 @@ int task_signal(struct agent *a, struct task *t, int sig, bool all)
                         kill((pid_t)strtol(tok, NULL, 10), sig);
                 return 0;
         }
+}
+
+#define FREEZE_TIMEOUT_NS (2 * 1000000000ull)
+
+/* Freezing is asynchronous in the kernel: wait until cgroup.events (v2) or freezer.state (v1) says so. */
+static int freeze_wait(struct agent *a, struct task *t, bool frozen)
+{
+        uint64_t deadline = now_monotonic_ns() + FREEZE_TIMEOUT_NS;
+
+        for (;;) {
+                int r = cg_node_frozen(a->cg, t->node);
+
+                if (r < 0)
+                        return r;
+                if (r == frozen)
+                        return 0;
+                if (now_monotonic_ns() > deadline)
+                        return -ETIMEDOUT;
+                /* v1 may need the write repeated while tasks are in uninterruptible sleep */
+                if (frozen && a->cg->mode == CG_MODE_V1)
+                        cg_node_freeze(a->cg, t->node, true);
+                usleep(1000);
+        }
+}
+
+int task_freeze(struct agent *a, struct task *t, bool frozen)
+{
+        int r;
+
+        if (t->state != TASK_RUNNING)
+                return -ESRCH;
+        r = cg_node_freeze(a->cg, t->node, frozen);
+        if (r < 0)
+                return r;
+        r = freeze_wait(a, t, frozen);
+        if (r < 0 && frozen) {
+                /* never leave a task half-frozen */
+                cg_node_freeze(a->cg, t->node, false);
+                freeze_wait(a, t, false);
+                return r;
+        }
+        if (r < 0)
+                return r;
+        if (frozen && !t->frozen)
+                t->frozen_since_ns = now_realtime_ns();
+        if (!frozen && t->frozen)
+                t->frozen_total_ns += now_realtime_ns() - t->frozen_since_ns;
+        t->frozen = frozen;
+        r = task_state_save(a, t);
+        if (r < 0)
+                log_warning_errno(r, "task %s: cannot update its start record", t->id);
+        log_info("task %s (%s) %s", t->id, t->name, frozen ? "paused (frozen)" : "resumed (thawed)");
+        return 0;
+}
+
+double task_frozen_seconds(const struct task *t)
+{
+        uint64_t ns = t->frozen_total_ns;
+
+        if (t->frozen)
+                ns += (t->end_ns ? t->end_ns : now_realtime_ns()) - t->frozen_since_ns;
+        return (double)ns / 1e9;
 }
 
 static void target_from_node(struct agent *a, const struct task *t, struct collector_target *ct)

@@ -1,5 +1,5 @@
-/* Tasks: launch into a per-task cgroup tree, watch until the cgroup is empty, finalize, re-adopt after a restart.
- * Everything runs on the event loop's thread. */
+/* Tasks: launch into a per-task cgroup tree, watch until the cgroup is empty, finalize, re-adopt after a
+ * restart. Everything runs on the event loop's thread. */
 #pragma once
 
 #include <sys/types.h>
@@ -11,7 +11,7 @@
 
 struct agent;
 
-#define TASK_ID_LEN 13 /* 12 hex digits + NUL */
+#define TASK_ID_LEN   13 /* 12 hex digits + NUL */
 #define TASK_MAX_ARGS 4096
 #define TASK_MAX_ENV  4096
 
@@ -28,17 +28,20 @@ struct task {
         struct policy policy; /* the policy in force for this task (updated by live reloads) */
         char **argv;          /* owned, NULL-terminated */
         enum task_state state;
-        bool adopted;         /* found in the subtree by a restarted agent */
-        pid_t pid;            /* the main process (0 once it is gone or unknown) */
+        bool adopted;           /* found in the subtree by a restarted agent */
+        pid_t pid;              /* the main process (0 once it is gone or unknown) */
         uint64_t pid_starttime; /* its start time in clock ticks since boot (/proc/PID/stat), for identity */
         int pidfd;
-        bool exited;          /* the main process has ended */
-        bool exit_known;      /* we reaped it (adopted tasks are not our children) */
-        int exit_status;      /* wait status */
+        bool exited;               /* the main process has ended */
+        bool exit_known;           /* we reaped it (adopted tasks are not our children) */
+        int exit_status;           /* wait status */
         uint64_t start_ns, end_ns; /* realtime */
         struct cg_node *node;
         struct loop_source *pid_src, *events_src, *poll_src;
-        struct cg_sample final; /* last values read, kept after the end */
+        bool frozen;
+        uint64_t frozen_since_ns; /* realtime, while frozen */
+        uint64_t frozen_total_ns; /* completed frozen periods */
+        struct cg_sample final;   /* last values read, kept after the end */
         bool have_final;
         struct agent *agent;
         struct task *next;
@@ -54,13 +57,18 @@ struct task_request {
 };
 
 /* Launch. On failure returns a negative errno and a message in errbuf (what failed, and why); nothing is left
- * behind. -ENOENT: unknown policy; -EINVAL: bad request; -EPERM: tenant override refused; -EEXIST: name in use;
- * -EAGAIN: too many tasks; other: the launch itself failed. */
+ * behind. -ENOENT: unknown policy; -EINVAL: bad request; -EPERM: tenant override refused; -EEXIST: name in
+ * use; -EAGAIN: too many tasks; other: the launch itself failed. */
 int task_launch(struct agent *a, const struct task_request *req, struct task **ret, char *errbuf, size_t n);
 /* By id or by name (the newest with that name). */
 struct task *task_find(struct agent *a, const char *id_or_name);
 /* Signal the task: its main process, or with all=true every process of its cgroup. */
 int task_signal(struct agent *a, struct task *t, int sig, bool all);
+/* Pause (frozen = true) or resume: returns when the kernel reports every process frozen (or thawed), or
+ * -ETIMEDOUT after thawing again if freezing did not complete. Idempotent; -ESRCH once the task ended. */
+int task_freeze(struct agent *a, struct task *t, bool frozen);
+/* Seconds spent frozen so far (the current period included). */
+double task_frozen_seconds(const struct task *t);
 /* Read the task's cgroup now (running) or its final values (ended). */
 int task_sample(struct agent *a, struct task *t, struct cg_sample *ret);
 /* Re-adopt every task found in the subtree at start; finalize those that ended meanwhile. */

@@ -45,17 +45,17 @@ static inline void closedirp(DIR **d)
 #define _unused_           __attribute__((unused))
 
 /* Hand ownership out of a cleanup-managed variable. */
-#define TAKE_PTR(p)                                                                                        \
-        ({                                                                                                 \
-                __typeof__(p) _tp = (p);                                                                   \
-                (p) = NULL;                                                                                \
-                _tp;                                                                                       \
+#define TAKE_PTR(p)                                                                                          \
+        ({                                                                                                   \
+                __typeof__(p) _tp = (p);                                                                     \
+                (p) = NULL;                                                                                  \
+                _tp;                                                                                         \
         })
-#define TAKE_FD(fd)                                                                                        \
-        ({                                                                                                 \
-                int _tfd = (fd);                                                                           \
-                (fd) = -1;                                                                                 \
-                _tfd;                                                                                      \
+#define TAKE_FD(fd)                                                                                          \
+        ({                                                                                                   \
+                int _tfd = (fd);                                                                             \
+                (fd) = -1;                                                                                   \
+                _tfd;                                                                                        \
         })
 
 static inline bool streq(const char *a, const char *b)

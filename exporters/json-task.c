@@ -10,15 +10,18 @@ static struct json_object *json_usage(const struct cg_sample *s)
         if (!u || !s)
                 return u;
         if (s->have & CG_HAVE_CPU_USAGE)
-                json_object_object_add(u, "cpu_seconds", json_object_new_double((double)s->cpu.usage_ns / 1e9));
+                json_object_object_add(u, "cpu_seconds",
+                                       json_object_new_double((double)s->cpu.usage_ns / 1e9));
         if (s->have & CG_HAVE_CPU_USER_SYSTEM) {
-                json_object_object_add(u, "cpu_user_seconds", json_object_new_double((double)s->cpu.user_ns / 1e9));
+                json_object_object_add(u, "cpu_user_seconds",
+                                       json_object_new_double((double)s->cpu.user_ns / 1e9));
                 json_object_object_add(u, "cpu_system_seconds",
                                        json_object_new_double((double)s->cpu.system_ns / 1e9));
         }
         if (s->have & CG_HAVE_MEM_USAGE) {
                 json_object_object_add(u, "memory_bytes", json_object_new_uint64(s->memory.usage));
-                json_object_object_add(u, "memory_working_set_bytes", json_object_new_uint64(s->memory.working_set));
+                json_object_object_add(u, "memory_working_set_bytes",
+                                       json_object_new_uint64(s->memory.working_set));
         }
         if (s->have & CG_HAVE_MEM_MAX_USAGE)
                 json_object_object_add(u, "memory_peak_bytes", json_object_new_uint64(s->memory.max_usage));
@@ -44,7 +47,8 @@ static struct json_object *json_exit(const struct task *t)
                 return NULL;
         if (WIFSIGNALED(t->exit_status)) {
                 json_object_object_add(e, "signal", json_object_new_int(WTERMSIG(t->exit_status)));
-                json_object_object_add(e, "signal_name", json_object_new_string(sigabbrev_np(WTERMSIG(t->exit_status)) ?: "?"));
+                json_object_object_add(e, "signal_name",
+                                       json_object_new_string(sigabbrev_np(WTERMSIG(t->exit_status)) ?: "?"));
         } else {
                 json_object_object_add(e, "code", json_object_new_int(WEXITSTATUS(t->exit_status)));
         }
@@ -70,9 +74,12 @@ struct json_object *json_task(const struct task *t, const struct cg_sample *samp
         json_object_object_add(o, "command", argv);
         json_object_object_add(o, "pid", t->pid > 0 ? json_object_new_int(t->pid) : NULL);
         json_object_object_add(o, "adopted", json_object_new_boolean(t->adopted));
+        json_object_object_add(o, "frozen", json_object_new_boolean(t->frozen));
+        json_object_object_add(o, "frozen_seconds", json_object_new_double(task_frozen_seconds(t)));
         json_object_object_add(o, "cgroup", json_object_new_string(t->node ? t->node->path : ""));
         json_object_object_add(o, "start_time", json_object_new_double((double)t->start_ns / 1e9));
-        json_object_object_add(o, "end_time", t->end_ns ? json_object_new_double((double)t->end_ns / 1e9) : NULL);
+        json_object_object_add(o, "end_time",
+                               t->end_ns ? json_object_new_double((double)t->end_ns / 1e9) : NULL);
         json_object_object_add(o, "exit", json_exit(t));
         json_object_object_add(o, "usage", json_usage(sample));
         return o;

@@ -9,17 +9,17 @@ struct prom_family {
         const char *name; /* as exposed in 0.0.4 (counters end in _total) */
         const char *help;
         enum prom_type type;
-        uint64_t have;    /* CG_HAVE_* bits the value needs */
-        size_t offset;    /* of a uint64_t in struct cg_sample */
-        double scale;     /* multiply the raw value (ns -> s) */
+        uint64_t have;            /* CG_HAVE_* bits the value needs */
+        size_t offset;            /* of a uint64_t in struct cg_sample */
+        double scale;             /* multiply the raw value (ns -> s) */
         const char *extra_labels; /* e.g. cpu="total" */
 };
 
 #define SAMPLE_FIELD(f) offsetof(struct cg_sample, f)
 
 static const struct prom_family task_families[] = {
-        { "container_cpu_usage_seconds_total", "Cumulative CPU time consumed.", PROM_COUNTER, CG_HAVE_CPU_USAGE,
-          SAMPLE_FIELD(cpu.usage_ns), 1e-9, "cpu=\"total\"" },
+        { "container_cpu_usage_seconds_total", "Cumulative CPU time consumed.", PROM_COUNTER,
+          CG_HAVE_CPU_USAGE, SAMPLE_FIELD(cpu.usage_ns), 1e-9, "cpu=\"total\"" },
         { "container_cpu_user_seconds_total", "Cumulative user CPU time consumed.", PROM_COUNTER,
           CG_HAVE_CPU_USER_SYSTEM, SAMPLE_FIELD(cpu.user_ns), 1e-9, NULL },
         { "container_cpu_system_seconds_total", "Cumulative system CPU time consumed.", PROM_COUNTER,
@@ -34,17 +34,16 @@ static const struct prom_family task_families[] = {
           CG_HAVE_MEM_USAGE, SAMPLE_FIELD(memory.usage), 1, NULL },
         { "container_memory_working_set_bytes", "Current working set in bytes (usage - inactive_file).",
           PROM_GAUGE, CG_HAVE_MEM_USAGE, SAMPLE_FIELD(memory.working_set), 1, NULL },
-        { "container_memory_rss", "Size of RSS in bytes.", PROM_GAUGE, CG_HAVE_MEM_USAGE, SAMPLE_FIELD(memory.rss),
-          1, NULL },
+        { "container_memory_rss", "Size of RSS in bytes.", PROM_GAUGE, CG_HAVE_MEM_USAGE,
+          SAMPLE_FIELD(memory.rss), 1, NULL },
         { "container_memory_cache", "Number of bytes of page cache memory.", PROM_GAUGE, CG_HAVE_MEM_USAGE,
           SAMPLE_FIELD(memory.cache), 1, NULL },
         { "container_memory_swap", "Task swap usage in bytes.", PROM_GAUGE, CG_HAVE_MEM_SWAP,
           SAMPLE_FIELD(memory.swap), 1, NULL },
         { "container_memory_max_usage_bytes", "Maximum memory usage recorded in bytes.", PROM_GAUGE,
           CG_HAVE_MEM_MAX_USAGE, SAMPLE_FIELD(memory.max_usage), 1, NULL },
-        { "cgmeter_memory_failcnt_total", "Number of times memory usage hit the limit (v1 failcnt).", PROM_COUNTER,
-          CG_HAVE_MEM_FAILCNT,
-          SAMPLE_FIELD(memory.failcnt), 1, NULL },
+        { "cgmeter_memory_failcnt_total", "Number of times memory usage hit the limit (v1 failcnt).",
+          PROM_COUNTER, CG_HAVE_MEM_FAILCNT, SAMPLE_FIELD(memory.failcnt), 1, NULL },
         { "container_oom_events_total", "Count of out of memory kills in the task.", PROM_COUNTER,
           CG_HAVE_MEM_OOM_KILL, SAMPLE_FIELD(memory.oom_kill), 1, NULL },
         { "container_processes", "Number of processes running inside the task.", PROM_GAUGE, CG_HAVE_PIDS,
@@ -71,7 +70,8 @@ bool prom_wants_openmetrics(const char *accept)
 }
 
 /* "# HELP" and "# TYPE"; OpenMetrics names a counter family without its _total suffix. */
-static void family_header(struct strbuf *out, const char *name, const char *help, enum prom_type type, bool om)
+static void family_header(struct strbuf *out, const char *name, const char *help, enum prom_type type,
+                          bool om)
 {
         size_t n = strlen(name);
 
@@ -112,7 +112,8 @@ static void value(struct strbuf *out, double v)
                 strbuf_printf(out, " %.9g\n", v);
 }
 
-static void sample_line(struct strbuf *out, const char *name, const struct prom_task *t, const char *extra, double v)
+static void sample_line(struct strbuf *out, const char *name, const struct prom_task *t, const char *extra,
+                        double v)
 {
         strbuf_puts(out, name);
         task_labels(out, t, extra);
@@ -209,8 +210,8 @@ static void render_psi(struct strbuf *out, const struct prom_task *tasks, size_t
                         snprintf(name, sizeof(name), "container_pressure_%s_%s_seconds_total", res[r],
                                  full ? "stalled" : "waiting");
                         snprintf(help, sizeof(help), "Total time duration %s tasks %s on %s (PSI %s).",
-                                 full ? "all non-idle" : "at least one of the", full ? "were stalled" : "waited",
-                                 res[r], full ? "full" : "some");
+                                 full ? "all non-idle" : "at least one of the",
+                                 full ? "were stalled" : "waited", res[r], full ? "full" : "some");
                         for (size_t i = 0; i < n; i++) {
                                 const struct cg_sample *s = tasks[i].s;
                                 uint64_t bit = full ? CG_HAVE_PSI_FULL(r) : CG_HAVE_PSI_SOME(r);
@@ -240,13 +241,14 @@ static void render_spec(struct strbuf *out, const struct prom_task *tasks, size_
                   offsetof(struct policy, mem_limit) },
                 { "container_spec_memory_swap_limit_bytes", "Memory and swap limit for the task.",
                   offsetof(struct policy, mem_swap_limit) },
-                { "container_spec_memory_reservation_limit_bytes", "Memory reservation (soft limit) for the task.",
-                  offsetof(struct policy, mem_soft_limit) },
+                { "container_spec_memory_reservation_limit_bytes",
+                  "Memory reservation (soft limit) for the task.", offsetof(struct policy, mem_soft_limit) },
                 { "container_spec_cpu_quota", "CPU quota of the task, in microseconds per period.",
                   offsetof(struct policy, cpu_quota_us) },
                 { "container_spec_cpu_period", "CPU period of the task, in microseconds.",
                   offsetof(struct policy, cpu_period_us) },
-                { "container_spec_cpu_shares", "CPU shares of the task.", offsetof(struct policy, cpu_shares) },
+                { "container_spec_cpu_shares", "CPU shares of the task.",
+                  offsetof(struct policy, cpu_shares) },
                 { "cgmeter_spec_pids_max", "Process limit of the task.", offsetof(struct policy, pids_max) },
         };
 
@@ -274,14 +276,25 @@ static void render_task_info(struct strbuf *out, const struct prom_task *tasks, 
 {
         if (n == 0)
                 return;
-        family_header(out, "container_start_time_seconds", "Start time of the task since unix epoch in seconds.",
-                      PROM_GAUGE, om);
+        family_header(out, "container_start_time_seconds",
+                      "Start time of the task since unix epoch in seconds.", PROM_GAUGE, om);
         for (size_t i = 0; i < n; i++)
                 sample_line(out, "container_start_time_seconds", &tasks[i], NULL, tasks[i].start_time);
-        family_header(out, "cgmeter_task_running", "1 while the task's cgroup holds processes, 0 once it ended.",
-                      PROM_GAUGE, om);
+        family_header(out, "cgmeter_task_running",
+                      "1 while the task's cgroup holds processes, 0 once it ended.", PROM_GAUGE, om);
         for (size_t i = 0; i < n; i++)
                 sample_line(out, "cgmeter_task_running", &tasks[i], NULL, tasks[i].running ? 1 : 0);
+        family_header(out, "cgmeter_task_frozen", "1 while the task is paused (frozen).", PROM_GAUGE, om);
+        for (size_t i = 0; i < n; i++)
+                sample_line(out, "cgmeter_task_frozen", &tasks[i], NULL, tasks[i].frozen ? 1 : 0);
+        family_header(out, "cgmeter_task_frozen_seconds_total", "Time the task has spent frozen.",
+                      PROM_COUNTER, om);
+        for (size_t i = 0; i < n; i++) {
+                sample_line(out, "cgmeter_task_frozen_seconds_total", &tasks[i], NULL,
+                            tasks[i].frozen_seconds);
+                if (om)
+                        created_line(out, "cgmeter_task_frozen_seconds_total", &tasks[i], NULL);
+        }
 }
 
 static void render_agent(struct strbuf *out, const struct prom_agent *ag, bool om)
@@ -295,26 +308,28 @@ static void render_agent(struct strbuf *out, const struct prom_agent *ag, bool o
         strbuf_puts(out, "\"} 1\n");
         family_header(out, "cgmeter_policies", "Policies in force.", PROM_GAUGE, om);
         strbuf_printf(out, "cgmeter_policies %zu\n", ag->policies);
-        family_header(out, "cgmeter_tasks", "Tasks known to the agent, running or ended and retained.", PROM_GAUGE,
-                      om);
+        family_header(out, "cgmeter_tasks", "Tasks known to the agent, running or ended and retained.",
+                      PROM_GAUGE, om);
         strbuf_printf(out, "cgmeter_tasks{state=\"running\"} %zu\ncgmeter_tasks{state=\"ended\"} %zu\n",
                       ag->tasks_running, ag->tasks_retained);
         family_header(out, "cgmeter_reloads_total", "Policy reloads by result.", PROM_COUNTER, om);
-        strbuf_printf(out, "cgmeter_reloads_total{result=\"ok\"} %llu\ncgmeter_reloads_total{result=\"failed\"} %llu\n",
-                      (unsigned long long)ag->reloads_ok, (unsigned long long)ag->reloads_failed);
-        family_header(out, "cgmeter_collector_up", "1 if the collector works on this host, 0 if not.", PROM_GAUGE,
-                      om);
+        strbuf_printf(
+            out, "cgmeter_reloads_total{result=\"ok\"} %llu\ncgmeter_reloads_total{result=\"failed\"} %llu\n",
+            (unsigned long long)ag->reloads_ok, (unsigned long long)ag->reloads_failed);
+        family_header(out, "cgmeter_collector_up", "1 if the collector works on this host, 0 if not.",
+                      PROM_GAUGE, om);
         for (size_t i = 0; i < ag->n_collectors; i++) {
                 strbuf_puts(out, "cgmeter_collector_up{collector=\"");
                 prom_escape_label(out, ag->collectors[i].name);
                 strbuf_printf(out, "\"} %d\n", ag->collectors[i].up ? 1 : 0);
         }
-        family_header(out, "cgmeter_scrape_duration_seconds", "Time spent reading the cgroups for this scrape.",
-                      PROM_GAUGE, om);
+        family_header(out, "cgmeter_scrape_duration_seconds",
+                      "Time spent reading the cgroups for this scrape.", PROM_GAUGE, om);
         strbuf_printf(out, "cgmeter_scrape_duration_seconds %.6f\n", ag->scrape_seconds);
 }
 
-void prom_render(const struct prom_agent *ag, const struct prom_task *tasks, size_t n, bool om, struct strbuf *out)
+void prom_render(const struct prom_agent *ag, const struct prom_task *tasks, size_t n, bool om,
+                 struct strbuf *out)
 {
         render_task_families(out, tasks, n, om);
         render_io(out, tasks, n, om);

@@ -1,5 +1,5 @@
-/* Prometheus text 0.0.4 and OpenMetrics 1.0 rendering of a snapshot. Only renders: the caller reads the cgroups.
- * Names follow cAdvisor where one exists (container_*), everything else is cgmeter_*. */
+/* Prometheus text 0.0.4 and OpenMetrics 1.0 rendering of a snapshot. Only renders: the caller reads the
+ * cgroups. Names follow cAdvisor where one exists (container_*), everything else is cgmeter_*. */
 #pragma once
 
 #include "collector.h"
@@ -11,15 +11,17 @@
 
 /* One task (a cgroup) in the snapshot. */
 struct prom_task {
-        const char *id;     /* label id: the cgroup path below the agent's subtree, "/cgmeter/web/1a2b" */
-        const char *name;   /* the task's name */
-        const char *task;   /* the task id */
+        const char *id;   /* label id: the cgroup path below the agent's subtree, "/cgmeter/web/1a2b" */
+        const char *name; /* the task's name */
+        const char *task; /* the task id */
         const char *policy;
         const char *tenant;
         bool running;
-        double start_time;          /* unix seconds */
-        const struct cg_sample *s;  /* NULL: nothing could be read */
-        const struct policy *spec;  /* the limits in force */
+        bool frozen;
+        double frozen_seconds;
+        double start_time;         /* unix seconds */
+        const struct cg_sample *s; /* NULL: nothing could be read */
+        const struct policy *spec; /* the limits in force */
 };
 
 struct prom_collector_state {

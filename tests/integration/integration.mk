@@ -4,7 +4,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t-tasks.sh \
 	tests/integration/t-metrics.sh \
 	tests/integration/t-live-update.sh \
-	tests/integration/t-api.sh
+	tests/integration/t-api.sh \
+	tests/integration/t-freeze.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh
