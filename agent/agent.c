@@ -73,13 +73,21 @@ static void probe_collectors(struct agent *a)
 
 static int on_tick(struct loop_source *s, int fd, uint32_t events, void *userdata)
 {
-        task_expire(userdata);
+        task_tick(userdata);
         return 0;
 }
 
 int agent_start(struct agent *a)
 {
+        char err[512] = "";
         int r;
+
+        r = ledger_open(a->cfg.state_dir, &a->ledger, err, sizeof(err));
+        if (r < 0) {
+                log_error("cannot open the usage ledger in %s: %s", a->cfg.state_dir,
+                          err[0] ? err : strerror(-r));
+                return r;
+        }
 
         r = cg_host_open(a->cfg.cgroup_root, a->cfg.mount_controllers, &a->cg);
         if (r < 0)
@@ -109,4 +117,6 @@ void agent_stop(struct agent *a)
         a->tick = NULL;
         task_free_all(a);
         a->cg = cg_host_free(a->cg);
+        ledger_close(a->ledger);
+        a->ledger = NULL;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "diag.h"
 #include "http.h"
+#include "ledger.h"
 #include "loop.h"
 #include "policy.h"
 #include "task.h"
@@ -24,6 +25,8 @@ struct agent {
         size_t n_running;
         struct policy_node *policy_nodes;
         struct loop_source *tick;
+        struct ledger *ledger;
+        uint64_t last_checkpoint_ns; /* monotonic */
 };
 
 /* The cgroup of one policy: limits live here when the policy's scope is "policy". */

@@ -317,7 +317,9 @@ static int mount_v1(struct cg_host *h, unsigned mask, struct cg_report *report)
         h->n_v1++;
         h->v1_mask |= mask;
         h->mounted |= mask;
-        snprintf(report->msg, sizeof(report->msg), "mounted the %s hierarchy at %.200s", opts, dir);
+        /* one report for everything cg_host_require() mounted */
+        snprintf(report->msg + strlen(report->msg), sizeof(report->msg) - strlen(report->msg),
+                 "%smounted the %s hierarchy at %.200s", report->msg[0] ? "; " : "", opts, dir);
         return 1;
 }
 

@@ -63,6 +63,6 @@ static inline uint64_t ledger_u64(sqlite3_stmt *st, int col)
 int ledger_column_text(sqlite3_stmt *st, int col, char *buf, size_t n);
 /* Read a row laid out as: seq, id, name, policy, tenant, command, start_ns, end_ns, counters, exit_code,
  * exit_signal, adopted, recorded_ns. */
-int ledger_row_to_record(sqlite3_stmt *st, struct ledger_record *ret);
+int ledger_row_to_record(sqlite3_stmt *st, struct ledger_record *r);
 /* Validation shared by writes: -EINVAL with a reason in l->errmsg. */
 int ledger_record_validate(struct ledger *l, const struct ledger_record *r);

@@ -1,6 +1,9 @@
 /* The billing ledger: reads (usage records, checkpoints, totals). */
 #include "ledger-internal.h"
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x)  STRINGIFY_(x)
+
 int ledger_column_text(sqlite3_stmt *st, int col, char *buf, size_t n)
 {
         const unsigned char *s = sqlite3_column_text(st, col);
@@ -15,9 +18,8 @@ int ledger_column_text(sqlite3_stmt *st, int col, char *buf, size_t n)
         return 0;
 }
 
-int ledger_row_to_record(sqlite3_stmt *st, struct ledger_record *ret)
+int ledger_row_to_record(sqlite3_stmt *st, struct ledger_record *r)
 {
-        struct ledger_record *r = ret;
         int col = LEDGER_N_COUNTERS + 8, k;
 
         /* filled in place: a caller that gets an error ignores the whole record */
@@ -72,9 +74,28 @@ static int each_record(struct ledger *l, sqlite3_stmt *st,
         return k < 0 ? k : count;
 }
 
-static int filter_name_ok(const char *s)
+static bool filter_name_ok(const char *s)
 {
         return !s || s[0] == '\0' || name_is_valid(s);
+}
+
+/* A bad filter comes from a user (an HTTP query string): say what is wrong, for a 400 response. */
+static int filter_check(struct ledger *l, const struct ledger_filter *f)
+{
+        const char *why = NULL;
+
+        if (f->limit > LEDGER_QUERY_LIMIT_MAX)
+                why = "limit above " STRINGIFY(LEDGER_QUERY_LIMIT_MAX);
+        else if (!filter_name_ok(f->tenant))
+                why = "bad tenant name";
+        else if (!filter_name_ok(f->policy))
+                why = "bad policy name";
+        else if (f->until_ns != 0 && f->since_ns > f->until_ns)
+                why = "since after until";
+        if (!why)
+                return 0;
+        snprintf(l->errmsg, sizeof(l->errmsg), "invalid filter: %s", why);
+        return -EINVAL;
 }
 
 int ledger_query(struct ledger *l, const struct ledger_filter *f,
@@ -86,9 +107,9 @@ int ledger_query(struct ledger *l, const struct ledger_filter *f,
 
         if (!f)
                 f = &none;
-        if (f->limit > LEDGER_QUERY_LIMIT_MAX || !filter_name_ok(f->tenant) || !filter_name_ok(f->policy) ||
-            (f->until_ns != 0 && f->since_ns > f->until_ns))
-                return -EINVAL;
+        k = filter_check(l, f);
+        if (k < 0)
+                return k;
         k = ledger_stmt(l, LEDGER_STMT_QUERY, &st);
         if (k < 0)
                 return k;

@@ -22,40 +22,29 @@ struct column {
         size_t off;
 };
 
-#define U64(f)                                                                                               \
-        {                                                                                                    \
-#f, COL_U64, offsetof(struct ledger_record, f)                                               \
-        }
-#define STR(f)                                                                                               \
-        {                                                                                                    \
-#f, COL_STRING, offsetof(struct ledger_record, f)                                            \
-        }
-#define SECS(n, f)                                                                                           \
-        {                                                                                                    \
-                n, COL_SECONDS, offsetof(struct ledger_record, f)                                            \
-        }
+#define OFF(f) offsetof(struct ledger_record, f)
 
 static const struct column columns[] = {
-        U64(seq),
-        STR(id),
-        STR(name),
-        STR(policy),
-        STR(tenant),
-        { "command", COL_COMMAND, offsetof(struct ledger_record, command) },
-        U64(start_ns),
-        U64(end_ns),
+        { "seq", COL_U64, OFF(seq) },
+        { "id", COL_STRING, OFF(id) },
+        { "name", COL_STRING, OFF(name) },
+        { "policy", COL_STRING, OFF(policy) },
+        { "tenant", COL_STRING, OFF(tenant) },
+        { "command", COL_COMMAND, OFF(command) },
+        { "start_ns", COL_U64, OFF(start_ns) },
+        { "end_ns", COL_U64, OFF(end_ns) },
         { "wall_seconds", COL_WALL, 0 },
-        SECS("cpu_user_seconds", cpu_user_ns),
-        SECS("cpu_system_seconds", cpu_system_ns),
-        SECS("cpu_seconds", cpu_ns),
-        U64(memory_peak_bytes),
-        U64(memory_byte_seconds),
-        U64(io_read_bytes),
-        U64(io_write_bytes),
-        U64(net_rx_bytes),
-        U64(net_tx_bytes),
-        U64(oom_kills),
-        SECS("frozen_seconds", frozen_ns),
+        { "cpu_user_seconds", COL_SECONDS, OFF(cpu_user_ns) },
+        { "cpu_system_seconds", COL_SECONDS, OFF(cpu_system_ns) },
+        { "cpu_seconds", COL_SECONDS, OFF(cpu_ns) },
+        { "memory_peak_bytes", COL_U64, OFF(memory_peak_bytes) },
+        { "memory_byte_seconds", COL_U64, OFF(memory_byte_seconds) },
+        { "io_read_bytes", COL_U64, OFF(io_read_bytes) },
+        { "io_write_bytes", COL_U64, OFF(io_write_bytes) },
+        { "net_rx_bytes", COL_U64, OFF(net_rx_bytes) },
+        { "net_tx_bytes", COL_U64, OFF(net_tx_bytes) },
+        { "oom_kills", COL_U64, OFF(oom_kills) },
+        { "frozen_seconds", COL_SECONDS, OFF(frozen_ns) },
         { "exit_code", COL_EXIT_CODE, 0 },
         { "exit_signal", COL_EXIT_SIGNAL, 0 },
         { "adopted", COL_ADOPTED, 0 },
@@ -166,10 +155,17 @@ static void format_seconds(char *buf, size_t n, uint64_t ns)
         snprintf(buf, n, "%" PRIu64 ".%09" PRIu64, ns / 1000000000u, ns % 1000000000u);
 }
 
-static struct json_object *column_to_json(const struct ledger_record *r, const struct column *c)
+static struct json_object *seconds_to_json(uint64_t ns)
 {
         char secs[32];
 
+        /* the text keeps every digit (json-c copies it); the double is only for json-c's own use */
+        format_seconds(secs, sizeof(secs), ns);
+        return json_object_new_double_s((double)ns / 1e9, secs);
+}
+
+static struct json_object *column_to_json(const struct ledger_record *r, const struct column *c)
+{
         switch (c->kind) {
         case COL_U64:
                 return json_object_new_uint64(field_u64(r, c->off));
@@ -184,13 +180,9 @@ static struct json_object *column_to_json(const struct ledger_record *r, const s
                 return json_object_new_string(r->command);
         }
         case COL_SECONDS:
-        case COL_WALL: {
-                uint64_t ns = c->kind == COL_WALL ? r->end_ns - r->start_ns : field_u64(r, c->off);
-
-                /* the text keeps every digit; the double is only for json-c's own use */
-                format_seconds(secs, sizeof(secs), ns);
-                return json_object_new_double_s((double)ns / 1e9, secs);
-        }
+                return seconds_to_json(field_u64(r, c->off));
+        case COL_WALL:
+                return seconds_to_json(r->end_ns - r->start_ns);
         case COL_EXIT_CODE:
                 return r->exit_known && r->exit_signal == 0 ? json_object_new_int(r->exit_code) : NULL;
         case COL_EXIT_SIGNAL:
@@ -227,10 +219,17 @@ int ledger_record_to_json(const struct ledger_record *r, struct json_object **re
         return 0;
 }
 
+static int add_member(struct json_object *o, const char *key, struct json_object *v)
+{
+        if (!v || json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 int ledger_totals_to_json(const struct ledger_totals *t, struct json_object **ret)
 {
-        struct json_object *o = json_object_new_object();
-        char secs[32];
         const struct {
                 const char *name;
                 uint64_t v;
@@ -250,26 +249,20 @@ int ledger_totals_to_json(const struct ledger_totals *t, struct json_object **re
                 { "oom_kills", t->oom_kills, false },
                 { "frozen_seconds", t->frozen_ns, true },
         };
-        int bad = 0;
+        struct json_object *o = json_object_new_object();
+        int r;
 
         if (!o)
                 return -ENOMEM;
-        bad |= json_object_object_add(o, "tenant", json_object_new_string(t->tenant));
-        bad |= json_object_object_add(o, "policy", json_object_new_string(t->policy));
-        for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
-                struct json_object *v;
-
-                if (f[i].secs) {
-                        format_seconds(secs, sizeof(secs), f[i].v); /* json-c copies the text */
-                        v = json_object_new_double_s((double)f[i].v / 1e9, secs);
-                } else {
-                        v = json_object_new_uint64(f[i].v);
-                }
-                bad |= v ? json_object_object_add(o, f[i].name, v) : -1;
-        }
-        if (bad) {
+        r = add_member(o, "tenant", json_object_new_string(t->tenant));
+        if (r >= 0)
+                r = add_member(o, "policy", json_object_new_string(t->policy));
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(f); i++)
+                r = add_member(o, f[i].name,
+                               f[i].secs ? seconds_to_json(f[i].v) : json_object_new_uint64(f[i].v));
+        if (r < 0) {
                 json_object_put(o);
-                return -ENOMEM;
+                return r;
         }
         *ret = o;
         return 0;

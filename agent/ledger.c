@@ -299,10 +299,10 @@ static void bind_common(sqlite3_stmt *st, const struct ledger_record *r, uint64_
 static int insert_task(struct ledger *l, const struct ledger_record *r)
 {
         sqlite3_stmt *st;
-        int r2 = ledger_stmt(l, LEDGER_STMT_INSERT_TASK, &st);
+        int k = ledger_stmt(l, LEDGER_STMT_INSERT_TASK, &st);
 
-        if (r2 < 0)
-                return r2;
+        if (k < 0)
+                return k;
         bind_common(st, r, r->end_ns);
         if (r->exit_known && r->exit_signal == 0)
                 sqlite3_bind_int(st, 19, r->exit_code);
@@ -310,19 +310,19 @@ static int insert_task(struct ledger *l, const struct ledger_record *r)
                 sqlite3_bind_int(st, 20, r->exit_signal);
         sqlite3_bind_int(st, 21, r->adopted);
         sqlite3_bind_int64(st, 22, ledger_i64(now_realtime_ns()));
-        r2 = stmt_run(l, st);
-        if (r2 < 0)
-                return r2;
+        k = stmt_run(l, st);
+        if (k < 0)
+                return k;
         return sqlite3_changes(l->db) > 0;
 }
 
 static int add_totals(struct ledger *l, const struct ledger_record *r)
 {
         sqlite3_stmt *st;
-        int r2 = ledger_stmt(l, LEDGER_STMT_ADD_TOTALS, &st);
+        int k = ledger_stmt(l, LEDGER_STMT_ADD_TOTALS, &st);
 
-        if (r2 < 0)
-                return r2;
+        if (k < 0)
+                return k;
         sqlite3_bind_text(st, 1, r->tenant, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, r->policy, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, ledger_i64(r->end_ns - r->start_ns));
@@ -439,12 +439,19 @@ static int pragma_int(sqlite3 *db, const char *sql, int64_t *ret)
 
 /* Create the file ourselves so it is 0600 from the start (SQLite gives -wal and -shm the same mode), and
  * repair the mode of a file an older version or a person left more open. */
-static int prepare_file(const char *path, bool create)
+static int prepare_file(const char *state_dir, const char *path, bool create)
 {
-        _cleanup_close_ int fd = open(
-            path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | (create ? O_CREAT : 0), 0600);
+        int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+        _cleanup_close_ int fd = -1;
+        bool created = false;
         struct stat st;
 
+        if (create) {
+                fd = open(path, flags | O_CREAT | O_EXCL, 0600);
+                created = fd >= 0;
+        }
+        if (fd < 0)
+                fd = open(path, flags);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)
@@ -453,10 +460,18 @@ static int prepare_file(const char *path, bool create)
                 return -EINVAL;
         if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) < 0)
                 return -errno;
+        if (created) {
+                /* the new name must survive a power loss too, or the first records go with it */
+                _cleanup_close_ int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                if (dfd < 0 || fsync(dfd) < 0)
+                        return -errno;
+        }
         return 0;
 }
 
-/* Our schema version, or an error for a file that is not ours or is newer. Inside the open transaction. */
+/* Our schema version, or an error for a file that is not ours or is newer. Checked before anything is changed
+ * (a foreign file is left as it was), and again inside the migration transaction. */
 static int check_identity(sqlite3 *db, const char *path, int64_t *ret_version, char *err, size_t n)
 {
         int64_t app = 0, version = 0, objects = 0;
@@ -467,6 +482,8 @@ static int check_identity(sqlite3 *db, const char *path, int64_t *ret_version, c
                 rc = pragma_int(db, "PRAGMA user_version", &version);
         if (rc == SQLITE_OK)
                 rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &objects);
+        if (rc == SQLITE_NOTADB)
+                return set_err(err, n, -EBADMSG, "%s: not a cgmeter ledger (not a database)", path);
         if (rc != SQLITE_OK)
                 return set_err(err, n, ledger_errno(rc) ?: -EIO, "%s: %s", path, sqlite3_errmsg(db));
         if ((app != 0 && app != LEDGER_APPLICATION_ID) || (app == 0 && (version != 0 || objects != 0)))
@@ -566,8 +583,6 @@ static int set_wal(sqlite3 *db, const char *path, char *err, size_t n)
                 rc = SQLITE_OK;
         }
         sqlite3_finalize(st);
-        if (rc == SQLITE_NOTADB)
-                return set_err(err, n, -EBADMSG, "%s: not a cgmeter ledger (not a database)", path);
         if (rc != SQLITE_OK)
                 return set_err(err, n, ledger_errno(rc) ?: -EIO, "%s: %s", path, sqlite3_errmsg(db));
         if (!wal)
@@ -589,14 +604,18 @@ static int ledger_open_full(const char *state_dir, bool writer, struct ledger **
                 return set_err(err, n, -ENOMEM, "out of memory");
         if (writer && mkdir(state_dir, 0755) < 0 && errno != EEXIST)
                 return set_err(err, n, -errno, "cannot create %s: %s", state_dir, strerror(errno));
-        r = prepare_file(path, writer);
+        r = prepare_file(state_dir, path, writer);
         if (r < 0)
                 return set_err(err, n, r, "%s: %s", path, r == -EINVAL ? "not a regular file" : strerror(-r));
         r = open_db(path, &db, err, n);
         if (r < 0)
                 return r;
         if (writer) {
-                r = set_wal(db, path, err, n);
+                int64_t version = 0;
+
+                r = check_identity(db, path, &version, err, n);
+                if (r >= 0)
+                        r = set_wal(db, path, err, n);
                 if (r >= 0)
                         r = migrate(db, path, err, n);
         } else {

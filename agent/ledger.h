@@ -1,23 +1,23 @@
 /* The billing ledger: one durable record per task, checkpoints of running tasks, and per-(tenant, policy)
  * totals, in SQLite (WAL) at <state_dir>/ledger.db (mode 0600).
  *
- * How the task lifecycle uses it (all on the event loop's thread, with the handle from ledger_open):
- * - periodically, for each running task: fill a struct ledger_record (ledger_record_init, the task's
- * identity, ledger_record_set_sample with the latest cg_sample, the task's own memory byte-seconds and frozen
- * time) and call ledger_checkpoint();
- * - at the end, after the final cg_sample is read and BEFORE the cgroup is removed: fill the record the same
- *   way plus end_ns and ledger_record_set_exit(), then ledger_record_task(). Only when it returns >= 0 may
- * the cgroup be removed. On < 0 (-ENOSPC, -EIO, -EBUSY, ...) nothing was written: keep the cgroup (its
- * counters are the source of truth) and retry later, e.g. on the next tick;
- * - after a restart: ledger_has_record() tells whether an adopted task was already finalized (then only
- * remove its cgroup); ledger_get_checkpoint() gives back the byte-seconds and frozen time accumulated before
- * the restart. Finalizing twice is harmless: the second ledger_record_task() returns 0 and counts nothing.
- * The HTTP thread must not use the event loop's handle: it opens its own with ledger_open_reader() (WAL lets
- * it read while the loop writes). A struct ledger is used by one thread at a time.
+ * How the task lifecycle uses it (on the event loop's thread, with the handle from ledger_open):
+ * - Periodically, for each running task: fill a struct ledger_record (ledger_record_init, the task's
+ *   identity, ledger_record_set_sample with the latest cg_sample, the task's own memory byte-seconds and
+ *   frozen time, end_ns = now) and call ledger_checkpoint().
+ * - At the end, after the final cg_sample is read and BEFORE the cgroup is removed: fill the record the
+ *   same way plus end_ns and ledger_record_set_exit(), then call ledger_record_task(). Only when it returns
+ *   >= 0 may the cgroup be removed. On < 0 (-ENOSPC, -EIO, -EBUSY, ...) nothing was written: keep the
+ *   cgroup (its counters are the source of truth) and retry later, e.g. on the next tick.
+ * - After a restart: ledger_has_record() tells whether an adopted task was already finalized (then only
+ *   remove its cgroup); ledger_get_checkpoint() gives back the byte-seconds and frozen time accumulated
+ *   before the restart. Finalizing twice is harmless: the second ledger_record_task() returns 0.
+ * The HTTP thread must not use the event loop's handle: it opens its own with ledger_open_reader() (WAL
+ * lets it read while the loop writes). A struct ledger is used by one thread at a time.
  *
- * Callbacks (cb) return 0 to go on, > 0 to stop (the call then returns the count so far), < 0 to fail with
- * it. Errors are negative errno values; ledger_errmsg() holds SQLite's text for the last failure, for the
- * caller to log. Nothing here logs above debug. */
+ * Callbacks (cb) return 0 to go on, > 0 to stop (the call then returns the count so far), < 0 to fail
+ * with that value. Errors are negative errno values; ledger_errmsg() holds the reason for the last
+ * failure, for the caller to log or to put in a 400 response. Nothing here logs above debug. */
 #pragma once
 
 #include <json-c/json.h>
@@ -98,7 +98,7 @@ int ledger_open(const char *state_dir, struct ledger **ret, char *err, size_t n)
 int ledger_open_reader(const char *state_dir, struct ledger **ret, char *err, size_t n);
 /* NULL is fine. */
 void ledger_close(struct ledger *l);
-/* SQLite's text for the last failure of this handle ("" if none). */
+/* Why the last call on this handle failed: SQLite's text, or what is invalid in a record or filter. */
 const char *ledger_errmsg(const struct ledger *l);
 
 /* The final record, durably (fsync), in one transaction with the totals and the removal of the checkpoint.
@@ -126,7 +126,7 @@ int ledger_totals(struct ledger *l, int (*cb)(const struct ledger_totals *t, voi
 void ledger_record_init(struct ledger_record *r);
 /* The fields the sample has (its have-bits); others are left as they are. Memory peak only ever grows. */
 void ledger_record_set_sample(struct ledger_record *r, const struct cg_sample *s);
-/* From a wait status (W_EXITCODE / si_status), or unknown. */
+/* From a wait status (struct task's exit_status), or unknown (adopted tasks). */
 void ledger_record_set_exit(struct ledger_record *r, bool known, int wait_status);
 /* Render argv as a JSON array into buf (n bytes). Arguments that do not fit are dropped and a last element
  * "..." says so: returns 1 then, 0 when complete, -EINVAL when n is too small for even "[\"...\"]". */

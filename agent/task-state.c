@@ -232,6 +232,30 @@ static void adopt_identity(struct task *t)
         t->pidfd = fd;
 }
 
+/* Byte-seconds integrated before the restart come from the last checkpoint; the gap since then is counted at
+ * the usage seen now (the best estimate there is: nothing sampled the task meanwhile). */
+static void adopt_usage(struct agent *a, struct task *t)
+{
+        struct ledger_record cp;
+        struct collector_target ct;
+        struct cg_sample s = { 0 };
+        uint64_t now = now_realtime_ns(), mono = now_monotonic_ns(), since;
+
+        if (ledger_get_checkpoint(a->ledger, t->id, &cp) < 0)
+                return;
+        t->mem_byte_seconds = (double)cp.memory_byte_seconds;
+        since = cp.end_ns > t->start_ns ? cp.end_ns : t->start_ns;
+        collector_target_init(&ct);
+        ct.v2 = a->cg->mode == CG_MODE_V2;
+        ct.fd[COLLECTOR_SOURCE_MEMORY] = cg_node_fd(a->cg, t->node, CG_MEMORY);
+        ct.fd[COLLECTOR_SOURCE_UNIFIED] = t->node->unified_fd;
+        if (now > since && collector_memory.collect(&ct, &s) == 0 && (s.have & CG_HAVE_MEM_USAGE) &&
+            now - since < mono) {
+                t->mem_last_usage = s.memory.usage;
+                t->mem_last_ns = mono - (now - since);
+        }
+}
+
 static int adopt_task(struct agent *a, const char *policy, const char *id)
 {
         const struct policy *p = policy_set_find(&a->policies, policy);
@@ -268,6 +292,7 @@ static int adopt_task(struct agent *a, const char *policy, const char *id)
                 return 0;
         }
         adopt_identity(t);
+        adopt_usage(a, t);
         /* the kernel's word, not the record's: frozen before the restart is still frozen */
         t->frozen = cg_node_frozen(a->cg, t->node) == 1;
         if (t->frozen && t->frozen_since_ns == 0)

@@ -133,6 +133,32 @@ static int policy_node_get(struct agent *a, const struct policy *p, struct polic
         return 0;
 }
 
+/* net_cls, net_prio and perf_event are often not mounted: mount them when a policy needs them (or say how).
+ */
+static int task_require_controllers(struct agent *a, const struct policy *p, char *errbuf, size_t n)
+{
+        struct cg_report rep = { 0 };
+        unsigned need = 0;
+        int r;
+
+        if (p->has_classid)
+                need |= CG_MASK(CG_NET_CLS);
+        if (p->n_priomap > 0)
+                need |= CG_MASK(CG_NET_PRIO);
+        if (p->n_perf_events > 0)
+                need |= CG_MASK(CG_PERF_EVENT);
+        if (!need)
+                return 0;
+        r = cg_host_require(a->cg, need, &rep);
+        if (r < 0) {
+                snprintf(errbuf, n, "policy %s: %s", p->name, rep.msg[0] ? rep.msg : strerror(-r));
+                return r;
+        }
+        if (r > 0)
+                log_info("policy %s: %s", p->name, rep.msg);
+        return 0;
+}
+
 static const struct policy *task_pick_policy(struct agent *a, const char *name)
 {
         if (name)
@@ -370,6 +396,9 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
                 r = -EINVAL;
                 goto fail;
         }
+        r = task_require_controllers(a, p, errbuf, n);
+        if (r < 0)
+                goto fail;
         r = policy_node_get(a, p, &pn, &cerr);
         if (r < 0) {
                 snprintf(errbuf, n, "policy %s: %s", p->name, cerr.msg[0] ? cerr.msg : strerror(-r));
@@ -487,12 +516,64 @@ int task_watch(struct agent *a, struct task *t)
         return 0;
 }
 
+/* Memory byte-seconds by the trapezoid rule between samples. */
+static void task_integrate_memory(struct task *t, uint64_t usage, uint64_t now_mono)
+{
+        if (t->mem_last_ns)
+                t->mem_byte_seconds += ((double)t->mem_last_usage + (double)usage) / 2.0 *
+                                       (double)(now_mono - t->mem_last_ns) / 1e9;
+        t->mem_last_usage = usage;
+        t->mem_last_ns = now_mono;
+}
+
+void task_record(struct agent *a, const struct task *t, const struct cg_sample *s, struct ledger_record *r)
+{
+        ledger_record_init(r);
+        snprintf(r->id, sizeof(r->id), "%s", t->id);
+        snprintf(r->name, sizeof(r->name), "%s", t->name);
+        snprintf(r->policy, sizeof(r->policy), "%s", t->policy.name);
+        snprintf(r->tenant, sizeof(r->tenant), "%s", t->tenant);
+        ledger_command_from_argv(t->argv, r->command, sizeof(r->command));
+        r->start_ns = t->start_ns;
+        r->end_ns = t->end_ns ? t->end_ns : now_realtime_ns();
+        if (r->end_ns < r->start_ns)
+                r->end_ns = r->start_ns;
+        if (s)
+                ledger_record_set_sample(r, s);
+        r->memory_byte_seconds = (uint64_t)t->mem_byte_seconds;
+        r->frozen_ns = (uint64_t)(task_frozen_seconds(t) * 1e9);
+        ledger_record_set_exit(r, t->exit_known, t->exit_status);
+        r->adopted = t->adopted;
+}
+
 void task_finalize(struct agent *a, struct task *t)
 {
+        struct ledger_record rec;
+        bool have;
         int r;
 
-        if (task_sample(a, t, &t->final) == 0)
-                t->have_final = true;
+        have = task_sample(a, t, &t->final) == 0;
+        t->have_final = t->have_final || have;
+        if (have && (t->final.have & CG_HAVE_MEM_USAGE))
+                task_integrate_memory(t, t->final.memory.usage, now_monotonic_ns());
+        t->end_ns = now_realtime_ns();
+        /* the record is written, durably, before the cgroup (and its counters) goes away */
+        task_record(a, t, t->have_final ? &t->final : NULL, &rec);
+        r = ledger_record_task(a->ledger, &rec);
+        if (r < 0) {
+                if (!t->ledger_pending)
+                        log_error(
+                            "task %s: cannot write its usage record (%s): its cgroup is kept and the write "
+                            "retried every %llu ms",
+                            t->id, ledger_errmsg(a->ledger),
+                            (unsigned long long)a->cfg.sample_interval_us / 1000);
+                t->ledger_pending = true;
+                t->end_ns = 0;
+                return;
+        }
+        if (t->ledger_pending)
+                log_info("task %s: usage record written after all", t->id);
+        t->ledger_pending = false;
         loop_source_remove(t->events_src);
         t->events_src = NULL;
         if (t->pid_src) {
@@ -503,9 +584,10 @@ void task_finalize(struct agent *a, struct task *t)
         r = cg_node_remove(a->cg, t->node);
         if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "task %s: cannot remove its cgroup %s", t->id, t->node->path);
+        /* an ended task is kept for a while (metrics retention), its cgroup's fds are not */
+        t->node = cg_node_free(t->node);
         task_state_remove(a, t);
         t->state = TASK_ENDED;
-        t->end_ns = now_realtime_ns();
         if (t->frozen) {
                 t->frozen_total_ns += t->end_ns - t->frozen_since_ns;
                 t->frozen = false;
@@ -651,16 +733,47 @@ int task_sample(struct agent *a, struct task *t, struct cg_sample *ret)
         return collector_collect_all(&ct, a->collectors_enabled, ret, &failed);
 }
 
-void task_expire(struct agent *a)
+static void task_sample_memory(struct agent *a, struct task *t, uint64_t now_mono)
 {
-        uint64_t now = now_realtime_ns();
+        struct collector_target ct;
+        struct cg_sample s = { 0 };
+
+        target_from_node(a, t, &ct);
+        if (collector_memory.collect(&ct, &s) == 0 && (s.have & CG_HAVE_MEM_USAGE))
+                task_integrate_memory(t, s.memory.usage, now_mono);
+}
+
+static void task_checkpoint(struct agent *a, struct task *t)
+{
+        struct ledger_record rec;
+        struct cg_sample s;
+
+        if (task_sample(a, t, &s) < 0)
+                return;
+        task_record(a, t, &s, &rec);
+        if (ledger_checkpoint(a->ledger, &rec) < 0)
+                log_warning("task %s: checkpoint not written: %s", t->id, ledger_errmsg(a->ledger));
+}
+
+void task_tick(struct agent *a)
+{
+        uint64_t now = now_realtime_ns(), mono = now_monotonic_ns();
+        bool checkpoint = mono - a->last_checkpoint_ns >= a->cfg.checkpoint_interval_us * 1000;
         struct task **pp = &a->tasks;
 
+        if (checkpoint)
+                a->last_checkpoint_ns = mono;
         while (*pp) {
                 struct task *t = *pp;
 
-                if (t->state == TASK_RUNNING && !t->events_src && t->node)
-                        task_try_end(a, t); /* pure v1: no populated notification, check on the tick */
+                if (t->state == TASK_RUNNING) {
+                        task_sample_memory(a, t, mono);
+                        if (checkpoint && !t->ledger_pending)
+                                task_checkpoint(a, t);
+                        /* pure v1 has no populated notification; a pending record is retried here */
+                        if (!t->events_src || t->ledger_pending)
+                                task_try_end(a, t);
+                }
                 if (t->state == TASK_ENDED && now - t->end_ns > a->cfg.retention_us * 1000) {
                         *pp = t->next;
                         task_free(t);

@@ -7,6 +7,7 @@
 #include "cgroup.h"
 #include "collector.h"
 #include "loop.h"
+#include "ledger.h"
 #include "policy.h"
 
 struct agent;
@@ -41,6 +42,10 @@ struct task {
         bool frozen;
         uint64_t frozen_since_ns; /* realtime, while frozen */
         uint64_t frozen_total_ns; /* completed frozen periods */
+        double mem_byte_seconds;  /* integral of memory usage over time (sampled every sample_interval) */
+        uint64_t mem_last_usage;  /* bytes at the last sample */
+        uint64_t mem_last_ns;     /* monotonic time of the last sample, 0 before the first */
+        bool ledger_pending;      /* ended, but its usage record is not written yet: cgroup kept, retried */
         struct cg_sample final;   /* last values read, kept after the end */
         bool have_final;
         struct agent *agent;
@@ -76,8 +81,11 @@ int task_adopt_all(struct agent *a);
 /* Apply a new policy set to running tasks (live update). Failures are logged and added to diag; the task
  * keeps its previous limits. */
 void task_update_policies(struct agent *a, struct diag_list *diag);
-/* Drop ended tasks older than the retention time. */
-void task_expire(struct agent *a);
+/* The periodic tick: integrate memory byte-seconds, write checkpoints when due, retry pending usage records,
+ * notice the end of tasks without cgroup.events (pure v1), drop ended tasks older than the retention time. */
+void task_tick(struct agent *a);
+/* A task's usage as a ledger record (its final values once ended). */
+void task_record(struct agent *a, const struct task *t, const struct cg_sample *s, struct ledger_record *ret);
 /* Kill every running task and finalize it (kill_tasks_on_stop). */
 void task_kill_all(struct agent *a);
 void task_free_all(struct agent *a);

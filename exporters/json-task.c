@@ -76,7 +76,12 @@ struct json_object *json_task(const struct task *t, const struct cg_sample *samp
         json_object_object_add(o, "adopted", json_object_new_boolean(t->adopted));
         json_object_object_add(o, "frozen", json_object_new_boolean(t->frozen));
         json_object_object_add(o, "frozen_seconds", json_object_new_double(task_frozen_seconds(t)));
-        json_object_object_add(o, "cgroup", json_object_new_string(t->node ? t->node->path : ""));
+        {
+                char path[2 * POLICY_NAME_MAX + 2];
+
+                snprintf(path, sizeof(path), "%s/%s", t->policy.name, t->id);
+                json_object_object_add(o, "cgroup", json_object_new_string(path));
+        }
         json_object_object_add(o, "start_time", json_object_new_double((double)t->start_ns / 1e9));
         json_object_object_add(o, "end_time",
                                t->end_ns ? json_object_new_double((double)t->end_ns / 1e9) : NULL);

@@ -5,7 +5,10 @@ INTEGRATION_TESTS = \
 	tests/integration/t-metrics.sh \
 	tests/integration/t-live-update.sh \
 	tests/integration/t-api.sh \
-	tests/integration/t-freeze.sh
+	tests/integration/t-freeze.sh \
+	tests/integration/t-netcls.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh
+# Both mount the net_cls/net_prio and perf_event hierarchies (each in a mount namespace of its own): not at once.
+tests/integration/t-netcls.log: tests/unit/test_cgroup_apply.log

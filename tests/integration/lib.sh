@@ -4,6 +4,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
 CGMETERD=$top_builddir/cgmeterd
+T_AGENT_WRAP= # e.g. "unshare -m --propagation private": runs the agent in its own mount namespace
 CGMETER=$top_builddir/cgmeter
 T_NUM=0
 T_FAILED=0
@@ -63,7 +64,7 @@ INI
 # Start cgmeterd with the test config; waits until /healthz answers. Extra args go to cgmeterd.
 start_agent() {
         [ -f "$T_TMP/cgmeter.ini" ] || write_config
-        "$CGMETERD" -c "$T_TMP/cgmeter.ini" "$@" >>"$T_TMP/agent.log" 2>&1 &
+        ${T_AGENT_WRAP:-} "$CGMETERD" -c "$T_TMP/cgmeter.ini" "$@" >>"$T_TMP/agent.log" 2>&1 &
         T_AGENT_PID=$!
         local i
         for i in $(seq 100); do

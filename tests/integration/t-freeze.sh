@@ -28,10 +28,12 @@ awk -v f="$fs" 'BEGIN { exit !(f >= 0.9 && f < 5) }'; ok $? "frozen time is coun
 cli resume spin >/dev/null; ok $? "resuming again is fine (idempotent)"
 
 # many pause/resume calls at once on one task: served one by one, the last word wins, nothing breaks
+jobs_=()
 for i in $(seq 20); do
         if [ $((i % 2)) = 0 ]; then cli pause "$id" >/dev/null 2>&1 & else cli resume "$id" >/dev/null 2>&1 & fi
+        jobs_+=($!)
 done
-wait
+wait "${jobs_[@]}" # not a bare wait: the agent is a background job of this shell too
 cli resume "$id" >/dev/null; is "$(task_field "$id" .frozen)" false "concurrent pause/resume calls leave a consistent state"
 is "$(awk '$1 == "frozen" {print $2}' "$(cg_dir unified "work/$id")/cgroup.events")" 0 "and the kernel agrees"
 
