@@ -1,5 +1,7 @@
 /* cgmeter: the command-line client of cgmeterd's control API. */
+#include <ctype.h>
 #include <getopt.h>
+#include <time.h>
 #include <json-c/json.h>
 
 #include "client.h"
@@ -370,12 +372,118 @@ static int cmd_resume(const struct cli *c, int argc, char **argv)
         return cmd_freeze(c, argc, argv, false);
 }
 
+/* Append "&key=value" (URL-encoded) to a query string. */
+static void query_add(char *q, size_t n, const char *key, const char *value)
+{
+        size_t len = strlen(q);
+
+        len += (size_t)snprintf(q + len, n > len ? n - len : 0, "%s%s=", len ? "&" : "?", key);
+        for (const unsigned char *p = (const unsigned char *)value; *p && len + 4 < n; p++) {
+                if (isalnum(*p) || strchr("-._~:", *p))
+                        q[len++] = (char)*p;
+                else
+                        len += (size_t)snprintf(q + len, n - len, "%%%02X", *p);
+        }
+        q[len] = '\0';
+}
+
+static int cmd_usage(const struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "since", required_argument, NULL, 's' }, { "until", required_argument, NULL, 'u' },
+                { "tenant", required_argument, NULL, 't' }, { "policy", required_argument, NULL, 'p' },
+                { "limit", required_argument, NULL, 'l' },  { "csv", no_argument, NULL, 'c' },
+                { "totals", no_argument, NULL, 'T' },       {},
+        };
+        char path[1024] = "", q[900] = "";
+        bool csv = false, totals = false;
+        struct json_object *o = NULL, *recs;
+        int opt, r;
+
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "s:u:t:p:l:cT", opts, NULL)) >= 0) {
+                switch (opt) {
+                case 'c':
+                        csv = true;
+                        break;
+                case 'T':
+                        totals = true;
+                        break;
+                case 's':
+                case 'u':
+                case 't':
+                case 'p':
+                case 'l':
+                        query_add(q, sizeof(q),
+                                  opt == 's' ? "since" : opt == 'u' ? "until" : opt == 't' ? "tenant" : opt == 'p' ? "policy" : "limit",
+                                  optarg);
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        }
+        if (totals) {
+                r = call(c, "GET", "/v1/usage/totals", NULL, &o);
+                if (r == EXIT_OK && !c->json) {
+                        printf("%-16s %-16s %8s %14s %18s %14s %14s\n", "TENANT", "POLICY", "TASKS", "CPU(s)",
+                               "MEM(GiB*h)", "IO-READ(MiB)", "IO-WRITE(MiB)");
+                        for (size_t i = 0; i < json_object_array_length(o); i++) {
+                                struct json_object *t = json_object_array_get_idx(o, i);
+
+                                printf("%-16s %-16s %8s %14.3f %18.6f %14.1f %14.1f\n", jstr(t, "tenant"), jstr(t, "policy"),
+                                       jstr(t, "tasks"), atof(jstr(t, "cpu_seconds")),
+                                       atof(jstr(t, "memory_byte_seconds")) / 1073741824.0 / 3600.0,
+                                       atof(jstr(t, "io_read_bytes")) / 1048576.0,
+                                       atof(jstr(t, "io_write_bytes")) / 1048576.0);
+                        }
+                }
+                json_object_put(o);
+                return r;
+        }
+        snprintf(path, sizeof(path), "/v1/usage%s", q);
+        if (csv) {
+                _cleanup_free_ char *body = NULL;
+                unsigned status;
+                size_t len;
+
+                r = client_request(client_socket_path(c->socket), "GET", path, NULL, "text/csv", &status, &body, &len);
+                if (r < 0 || status >= 300)
+                        return call(c, "GET", path, NULL, &o); /* the same request, for its error message */
+                fwrite(body, 1, len, stdout);
+                return EXIT_OK;
+        }
+        r = call(c, "GET", path, NULL, &o);
+        if (r == EXIT_OK && !c->json && json_object_object_get_ex(o, "records", &recs)) {
+                printf("%-12s %-16s %-12s %-12s %10s %10s %12s %6s  %s\n", "ID", "NAME", "POLICY", "TENANT", "WALL(s)",
+                       "CPU(s)", "PEAK(MiB)", "EXIT", "END");
+                for (size_t i = 0; i < json_object_array_length(recs); i++) {
+                        struct json_object *t = json_object_array_get_idx(recs, i);
+                        char exit_s[16], end_s[32];
+                        time_t end = (time_t)(strtoull(jstr(t, "end_ns"), NULL, 10) / 1000000000ull);
+                        struct tm tm;
+
+                        strftime(end_s, sizeof(end_s), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&end, &tm));
+                        if (*jstr(t, "exit_signal"))
+                                snprintf(exit_s, sizeof(exit_s), "sig%s", jstr(t, "exit_signal"));
+                        else
+                                snprintf(exit_s, sizeof(exit_s), "%s", *jstr(t, "exit_code") ? jstr(t, "exit_code") : "?");
+                        printf("%-12s %-16.16s %-12.12s %-12.12s %10.3f %10.3f %12.1f %6s  %s\n", jstr(t, "id"), jstr(t, "name"),
+                               jstr(t, "policy"), jstr(t, "tenant"), atof(jstr(t, "wall_seconds")),
+                               atof(jstr(t, "cpu_seconds")), atof(jstr(t, "memory_peak_bytes")) / 1048576.0, exit_s,
+                               end_s);
+                }
+        }
+        json_object_put(o);
+        return r;
+}
+
 static const struct command {
         const char *name;
         int (*fn)(const struct cli *c, int argc, char **argv);
 } commands[] = {
         { "run", cmd_run },       { "ps", cmd_ps },         { "kill", cmd_kill },
         { "pause", cmd_pause },   { "resume", cmd_resume }, { "policies", cmd_policies },
+        { "usage", cmd_usage },
         { "reload", cmd_reload }, { "health", cmd_health },
 };
 

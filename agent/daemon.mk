@@ -5,5 +5,5 @@ libcgm_daemon_a_SOURCES = \
 	agent/task.c agent/task.h agent/task-internal.h agent/task-state.c \
 	agent/loop.c agent/loop.h \
 	agent/http.c agent/http.h \
-	agent/routes.c agent/routes.h agent/routes-tasks.c \
+	agent/routes.c agent/routes.h agent/routes-tasks.c agent/routes-usage.c \
 	agent/client.c agent/client.h

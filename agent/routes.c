@@ -72,7 +72,7 @@ static int snapshot_take(struct agent *a, struct metrics_snapshot *m)
                         .tenant = t->tenant,
                         .running = t->state == TASK_RUNNING,
                         .frozen = t->frozen,
-                        .frozen_seconds = task_frozen_seconds(t),
+                        .frozen_seconds = task_frozen_seconds(t), .memory_byte_seconds = t->mem_byte_seconds,
                         .start_time = (double)t->start_ns / 1e9,
                         .spec = &t->policy,
                 };
@@ -84,11 +84,87 @@ static int snapshot_take(struct agent *a, struct metrics_snapshot *m)
         return 0;
 }
 
+struct usage_list {
+        struct prom_usage *items;
+        size_t n, cap;
+};
+
+static struct prom_usage *usage_slot(struct usage_list *l, const char *tenant, const char *policy)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->items[i].tenant, tenant) && streq(l->items[i].policy, policy))
+                        return &l->items[i];
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 16;
+                struct prom_usage *p = realloc(l->items, cap * sizeof(*p));
+
+                if (!p)
+                        return NULL;
+                l->items = p;
+                l->cap = cap;
+        }
+        l->items[l->n] = (struct prom_usage){ 0 };
+        snprintf(l->items[l->n].tenant, sizeof(l->items[l->n].tenant), "%s", tenant);
+        snprintf(l->items[l->n].policy, sizeof(l->items[l->n].policy), "%s", policy);
+        return &l->items[l->n++];
+}
+
+static int usage_from_ledger(const struct ledger_totals *t, void *userdata)
+{
+        struct prom_usage *u = usage_slot(userdata, t->tenant, t->policy);
+
+        if (!u)
+                return -ENOMEM;
+        u->tasks_ended = t->tasks;
+        u->cpu_seconds = (double)t->cpu_ns / 1e9;
+        u->cpu_user_seconds = (double)t->cpu_user_ns / 1e9;
+        u->cpu_system_seconds = (double)t->cpu_system_ns / 1e9;
+        u->memory_byte_seconds = (double)t->memory_byte_seconds;
+        u->io_read_bytes = t->io_read_bytes;
+        u->io_write_bytes = t->io_write_bytes;
+        u->oom_kills = t->oom_kills;
+        u->frozen_seconds = (double)t->frozen_ns / 1e9;
+        return 0;
+}
+
+/* Ended tasks from the ledger's totals, plus running tasks as read now: a task's final record is at least what
+ * was last read while it ran, so the sum never goes backwards, and the ledger keeps it across restarts. */
+static int usage_collect(struct agent *a, const struct metrics_snapshot *m, struct usage_list *l)
+{
+        int r = ledger_totals(a->ledger, usage_from_ledger, l);
+        size_t i = 0;
+
+        if (r < 0)
+                return r;
+        for (struct task *t = a->tasks; t; t = t->next, i++) {
+                const struct cg_sample *s = m->tasks[i].s;
+                struct prom_usage *u;
+
+                if (t->state != TASK_RUNNING)
+                        continue;
+                u = usage_slot(l, t->tenant, t->policy.name);
+                if (!u)
+                        return -ENOMEM;
+                u->memory_byte_seconds += t->mem_byte_seconds;
+                u->frozen_seconds += task_frozen_seconds(t);
+                if (!s)
+                        continue;
+                u->cpu_seconds += (double)s->cpu.usage_ns / 1e9;
+                u->cpu_user_seconds += (double)s->cpu.user_ns / 1e9;
+                u->cpu_system_seconds += (double)s->cpu.system_ns / 1e9;
+                u->io_read_bytes += s->io.rbytes;
+                u->io_write_bytes += s->io.wbytes;
+                u->oom_kills += s->memory.oom_kill;
+        }
+        return 0;
+}
+
 static int route_metrics(struct agent *a, const struct http_request *req, const char *arg,
                          struct http_response *resp)
 {
         struct prom_collector_state cs[32];
         struct metrics_snapshot m;
+        struct usage_list usage = { 0 };
         struct prom_agent ag = {
                 .version = PACKAGE_VERSION,
                 .cgroup_mode = cg_mode_name(a->cg->mode),
@@ -112,10 +188,16 @@ static int route_metrics(struct agent *a, const struct http_request *req, const 
         if (r < 0)
                 return r;
         ag.tasks_retained = m.n - a->n_running;
+        r = usage_collect(a, &m, &usage);
+        if (r < 0)
+                log_warning("metrics: per-tenant usage left out: %s", ledger_errmsg(a->ledger));
+        ag.usage = usage.items;
+        ag.n_usage = r < 0 ? 0 : usage.n;
         ag.scrape_seconds = (double)(now_monotonic_ns() - t0) / 1e9;
         strbuf_init(&out, METRICS_MAX_BYTES);
         prom_render(&ag, m.tasks, m.n, om, &out);
         snapshot_free(&m);
+        free(usage.items);
         free(resp->body);
         r = strbuf_take(&out, &resp->body, &resp->len);
         if (r < 0)
@@ -193,6 +275,8 @@ static const struct route routes[] = {
         { "GET", "/metrics", false, route_metrics },
         { "GET", "/v1/policies", true, route_policies },
         { "POST", "/v1/reload", true, route_reload },
+        { "GET", "/v1/usage", true, route_usage },
+        { "GET", "/v1/usage/totals", true, route_usage_totals },
         { "GET", "/v1/tasks", true, route_tasks_list },
         { "POST", "/v1/tasks", true, route_tasks_create },
         { "GET", "/v1/tasks/*", true, route_task_get },

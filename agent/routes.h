@@ -24,6 +24,10 @@ int route_policy_pause(struct agent *a, const struct http_request *req, const ch
 int route_policy_resume(struct agent *a, const struct http_request *req, const char *arg,
                         struct http_response *resp);
 
+int route_usage(struct agent *a, const struct http_request *req, const char *arg, struct http_response *resp);
+int route_usage_totals(struct agent *a, const struct http_request *req, const char *arg,
+                       struct http_response *resp);
+
 /* Parse the request body as a JSON object whose keys are all in allowed (NULL-terminated). On error the
  * response is set (400) and NULL returned. */
 struct json_object *route_parse_body(const struct http_request *req, const char *const *allowed,

@@ -415,6 +415,8 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
                 goto fail;
         }
         t->start_ns = now_realtime_ns();
+        /* integrate memory from the launch on (usage 0 then), so even a short task has byte-seconds */
+        t->mem_last_ns = now_monotonic_ns();
         r = task_start_process(a, t, env, req->cwd, errbuf, n);
         if (r < 0)
                 goto fail;

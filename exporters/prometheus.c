@@ -297,6 +297,65 @@ static void render_task_info(struct strbuf *out, const struct prom_task *tasks, 
         }
 }
 
+static void usage_labels(struct strbuf *out, const struct prom_usage *u)
+{
+        strbuf_puts(out, "{tenant=\"");
+        prom_escape_label(out, u->tenant);
+        strbuf_puts(out, "\",policy=\"");
+        prom_escape_label(out, u->policy);
+        strbuf_puts(out, "\"}");
+}
+
+static void render_usage(struct strbuf *out, const struct prom_agent *ag, bool om)
+{
+        static const struct {
+                const char *name, *help;
+                size_t offset;
+                bool is_double;
+        } fams[] = {
+                { "cgmeter_usage_cpu_seconds_total", "CPU time of every task, ended and running.",
+                  offsetof(struct prom_usage, cpu_seconds), true },
+                { "cgmeter_usage_cpu_user_seconds_total", "User CPU time of every task.",
+                  offsetof(struct prom_usage, cpu_user_seconds), true },
+                { "cgmeter_usage_cpu_system_seconds_total", "System CPU time of every task.",
+                  offsetof(struct prom_usage, cpu_system_seconds), true },
+                { "cgmeter_usage_memory_byte_seconds_total", "Memory usage integrated over time (byte-seconds).",
+                  offsetof(struct prom_usage, memory_byte_seconds), true },
+                { "cgmeter_usage_io_read_bytes_total", "Bytes read by every task.",
+                  offsetof(struct prom_usage, io_read_bytes), false },
+                { "cgmeter_usage_io_write_bytes_total", "Bytes written by every task.",
+                  offsetof(struct prom_usage, io_write_bytes), false },
+                { "cgmeter_usage_oom_kills_total", "OOM kills in every task.", offsetof(struct prom_usage, oom_kills),
+                  false },
+                { "cgmeter_usage_frozen_seconds_total", "Time tasks spent paused.",
+                  offsetof(struct prom_usage, frozen_seconds), true },
+                { "cgmeter_usage_tasks_ended_total", "Tasks that ended and have a usage record.",
+                  offsetof(struct prom_usage, tasks_ended), false },
+        };
+
+        if (ag->n_usage == 0)
+                return;
+        for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
+                family_header(out, fams[f].name, fams[f].help, PROM_COUNTER, om);
+                for (size_t i = 0; i < ag->n_usage; i++) {
+                        const char *p = (const char *)&ag->usage[i] + fams[f].offset;
+                        double v;
+
+                        if (fams[f].is_double)
+                                memcpy(&v, p, sizeof(v));
+                        else {
+                                uint64_t u;
+
+                                memcpy(&u, p, sizeof(u));
+                                v = (double)u;
+                        }
+                        strbuf_puts(out, fams[f].name);
+                        usage_labels(out, &ag->usage[i]);
+                        value(out, v);
+                }
+        }
+}
+
 static void render_agent(struct strbuf *out, const struct prom_agent *ag, bool om)
 {
         family_header(out, "cgmeter_build_info", "The running agent: version and cgroup mode of the host.",
@@ -336,6 +395,7 @@ void prom_render(const struct prom_agent *ag, const struct prom_task *tasks, siz
         render_psi(out, tasks, n, om);
         render_spec(out, tasks, n, om);
         render_task_info(out, tasks, n, om);
+        render_usage(out, ag, om);
         render_agent(out, ag, om);
         if (om)
                 strbuf_puts(out, "# EOF\n");

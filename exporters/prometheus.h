@@ -19,9 +19,21 @@ struct prom_task {
         bool running;
         bool frozen;
         double frozen_seconds;
+        double memory_byte_seconds;
         double start_time;         /* unix seconds */
         const struct cg_sample *s; /* NULL: nothing could be read */
         const struct policy *spec; /* the limits in force */
+};
+
+/* Usage per (tenant, policy): ended tasks (from the ledger) plus running ones, so it never goes backwards. */
+struct prom_usage {
+        char tenant[64], policy[64];
+        uint64_t tasks_ended;
+        double cpu_seconds, cpu_user_seconds, cpu_system_seconds;
+        double memory_byte_seconds;
+        uint64_t io_read_bytes, io_write_bytes;
+        uint64_t oom_kills;
+        double frozen_seconds;
 };
 
 struct prom_collector_state {
@@ -38,6 +50,8 @@ struct prom_agent {
         size_t n_collectors;
         size_t tasks_running, tasks_retained;
         double scrape_seconds; /* how long reading the cgroups took */
+        const struct prom_usage *usage;
+        size_t n_usage;
 };
 
 /* Does the Accept header ask for OpenMetrics? */

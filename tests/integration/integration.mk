@@ -6,7 +6,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t-live-update.sh \
 	tests/integration/t-api.sh \
 	tests/integration/t-freeze.sh \
-	tests/integration/t-netcls.sh
+	tests/integration/t-netcls.sh \
+	tests/integration/t-ledger.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh
