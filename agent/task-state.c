@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 
 #include "agent.h"
+#include "events.h"
 #include "log.h"
 #include "task-internal.h"
 
@@ -310,6 +311,9 @@ static int adopt_task(struct agent *a, const char *policy, const char *id)
         r = task_watch(a, t);
         if (r < 0)
                 return log_error_errno(r, "task %s: cannot watch it", id);
+        r = events_task_adopted(a, t);
+        if (r < 0)
+                log_warning_errno(r, "task %s: cannot watch its OOM and pressure events", id);
         log_info("task %s (%s) re-adopted: policy %s, pid %d", t->id, t->name, policy, (int)t->pid);
         return 0;
 fail:

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "agent.h"
+#include "events.h"
 #include "launch.h"
 #include "log.h"
 #include "task-internal.h"
@@ -434,6 +435,11 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
         r = task_watch(a, t);
         if (r < 0)
                 goto fail_msg;
+        r = events_task_started(a, t);
+        if (r < 0) {
+                snprintf(errbuf, n, "cannot watch the task's OOM and pressure events: %s", strerror(-r));
+                goto fail;
+        }
         strv_free(env);
         t->next = a->tasks;
         a->tasks = t;
@@ -576,6 +582,7 @@ void task_finalize(struct agent *a, struct task *t)
         if (t->ledger_pending)
                 log_info("task %s: usage record written after all", t->id);
         t->ledger_pending = false;
+        events_task_ended(a, t);
         loop_source_remove(t->events_src);
         t->events_src = NULL;
         if (t->pid_src) {

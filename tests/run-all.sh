@@ -56,6 +56,17 @@ count_trs "$build"
 
 step "make format-check" make -C "$build" -s format-check
 
+# Hardening (sanitizer build, valgrind, short fuzzing runs): a script of its own, TAP on stdout.
+if [ -x "$top/tests/hardening.sh" ]; then
+        echo "=== hardening"
+        "$top/tests/hardening.sh" "$build" >"$build/hardening.tap" 2>"$build/hardening.err"
+        rc=$?
+        grep -v '^ok ' "$build/hardening.tap" | head -40
+        [ $rc -ne 0 ] && tail -20 "$build/hardening.err"
+        count_tap "$build/hardening.tap" "hardening"
+        [ $rc -ne 0 ] && ! grep -q '^not ok' "$build/hardening.tap" && { failed=$((failed + 1)); failures+=("hardening: exit $rc"); }
+fi
+
 if [ "$quick" = no ]; then
         for vm in "$top"/tests/vm/vm-*.sh; do
                 [ -x "$vm" ] || continue
