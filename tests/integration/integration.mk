@@ -7,7 +7,9 @@ INTEGRATION_TESTS = \
 	tests/integration/t-api.sh \
 	tests/integration/t-freeze.sh \
 	tests/integration/t-netcls.sh \
-	tests/integration/t-ledger.sh
+	tests/integration/t-ledger.sh \
+	tests/integration/t-tls.sh \
+	tests/integration/t-load.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh
