@@ -3,7 +3,7 @@
 # nothing behind, and a restarted agent re-adopts running tasks.
 . "$(dirname "$0")/lib.sh"
 need_root
-plan 35
+plan 40
 
 write_config
 P=$T_TMP/policies.d
@@ -110,6 +110,20 @@ contains "$out" "launch failed at exec: No such file or directory" "the error na
 is "$(leftover_task_cgroups plain)" "" "a failed launch leaves no cgroup"
 out=$(cli run --policy nosuch -- true 2>&1); contains "$out" "unknown policy 'nosuch'" "an unknown policy is refused"
 out=$(cli run --policy plain --name ../../x -- true 2>&1); contains "$out" "invalid task name" "a name with a path is refused"
+# a policy naming a device that does not exist is refused at reload, with file:line, and changes nothing
+printf '[blkio]\nread_bps = /dev/nosuchdisk 10M\n' >"$P/nodev.ini"
+out=$(cli reload 2>&1); rc=$?
+is "$rc" 1 "a policy with an unknown device is refused at reload"
+contains "$out" "nodev.ini:2: blkio.read_bps: device /dev/nosuchdisk" "the error names file:line and the device"
+rm "$P/nodev.ini"
+# the block IO weight: blkio.weight does not exist with mq-deadline, BFQ's blkio.bfq.weight is used then
+printf '[policy]\nnamespaces = pid mount\n[blkio]\nweight = 500\n' >"$P/weight.ini"
+cli reload >/dev/null
+id=$(cli run --policy weight -- sleep 5); ok $? "a policy with a block IO weight starts"
+w=$(cat "$(cg_dir blkio "weight/$id")/blkio.bfq.weight" 2>/dev/null || cat "$(cg_dir blkio "weight/$id")/blkio.weight")
+is "$(echo "$w" | awk '{print $NF}')" 500 "the weight is in force (blkio.bfq.weight or blkio.weight)"
+cli kill --all "$id" KILL >/dev/null
+wait_for 5 '[ "$(leftover_task_cgroups weight)" = "" ]'; ok $? "and its cgroup is removed when it ends"
 # scope = policy with pids.max 1: the first task fills the policy, the next cannot fork its command
 id1=$(cli run --policy shared -- sleep 30)
 cli run --policy shared --wait -- /bin/sh -c '/bin/true; /bin/true' >/dev/null 2>&1; rc=$?
