@@ -96,6 +96,17 @@ int agent_start(struct agent *a)
                                        a->cfg.cgroup_root);
         log_info("cgroup mode %s%s%s", cg_mode_name(a->cg->mode),
                  a->cg->unified.mount[0] ? ", unified tree at " : "", a->cg->unified.mount);
+        for (size_t i = 0; i < a->cg->n_v1; i++) {
+                char names[128] = "";
+
+                for (int c = 0; c < CG_CONTROLLER_MAX; c++)
+                        if (a->cg->v1[i].mask & CG_MASK(c))
+                                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                                         names[0] ? "," : "", cg_controller_name((enum cg_controller)c, false));
+                log_info("cgroup v1 %s at %s, agent in %s", names, a->cg->v1[i].mount, a->cg->v1[i].own);
+        }
+        if (a->cg->unified.mount[0])
+                log_info("cgroup2 at %s, agent in %s", a->cg->unified.mount, a->cg->unified.own);
         probe_collectors(a);
         r = task_adopt_all(a);
         if (r < 0)
