@@ -37,43 +37,6 @@ static int write_all(int fd, const char *buf, size_t len)
         return 0;
 }
 
-static int read_all(int fd, char **ret, size_t *ret_len)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-
-        for (;;) {
-                ssize_t n;
-
-                if (len + 4096 + 1 > cap) {
-                        char *nb;
-
-                        if (cap >= CLIENT_MAX_RESPONSE)
-                                return -EFBIG;
-                        cap = cap ? cap * 2 : 16384;
-                        nb = realloc(buf, cap);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-                n = read(fd, buf + len, cap - len - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        if (!buf)
-                return -EPROTO;
-        buf[len] = '\0';
-        *ret_len = len;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 /* Undo chunked transfer encoding in place; returns the new length or -EPROTO. */
 static ssize_t dechunk(char *body, size_t len)
 {
@@ -163,7 +126,7 @@ int client_request(const char *socket_path, const char *method, const char *path
                 r = write_all(fd, body, blen);
         if (r < 0)
                 return r;
-        r = read_all(fd, &raw, &raw_len);
+        r = read_fd_all(fd, CLIENT_MAX_RESPONSE, &raw, &raw_len);
         if (r < 0)
                 return r;
         return parse_response(raw, raw_len, ret_status, ret_body, ret_len);

@@ -34,14 +34,11 @@ char *strstrip(char *s)
         return s;
 }
 
-int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len)
+int read_fd_all(int fd, size_t max, char **ret_buf, size_t *ret_len)
 {
-        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 4096;
 
-        if (fd < 0)
-                return -errno;
         buf = malloc(cap);
         if (!buf)
                 return -ENOMEM;
@@ -76,6 +73,15 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t
                 *ret_len = len;
         *ret_buf = TAKE_PTR(buf);
         return 0;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len)
+{
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return -errno;
+        return read_fd_all(fd, max, ret_buf, ret_len);
 }
 
 int write_file_at(int dirfd, const char *path, const char *value)

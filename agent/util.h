@@ -68,6 +68,8 @@ char *strjoin(const char *a, const char *b, const char *c);
 /* Trim leading and trailing ASCII whitespace in place; returns s. */
 char *strstrip(char *s);
 
+/* Read fd to its end into a NUL-terminated buffer, at most max bytes (-EFBIG past that). */
+int read_fd_all(int fd, size_t max, char **ret_buf, size_t *ret_len);
 /* Read a whole (small) file relative to dirfd into a NUL-terminated buffer, at most max bytes.
  * Returns 0 or a negative errno (-EFBIG when larger than max). */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len);
