@@ -639,8 +639,13 @@ static int require_in_namespace(void)
         snprintf(dir, sizeof(dir), "/tmp/cgmeter-req-%d", (int)getpid());
         snprintf(name, sizeof(name), "cgmeter-req-%d", (int)getpid());
         CHECK(cg_host_open_at(&paths, name, true, &h) == 0);
-        CHECK(cg_host_require(h, CG_MASK(CG_NET_CLS) | CG_MASK(CG_NET_PRIO) | CG_MASK(CG_PERF_EVENT), &rep) ==
-              1);
+        /* another process may have mounted them on the host since the parent looked: nothing to test then */
+        if (cg_host_require(h, CG_MASK(CG_NET_CLS) | CG_MASK(CG_NET_PRIO) | CG_MASK(CG_PERF_EVENT), &rep) ==
+            0) {
+                cg_host_remove(h);
+                cg_host_free(h);
+                return 77;
+        }
         snprintf(path, sizeof(path), "mounted the perf_event hierarchy at %s/perf_event", dir);
         CHECK(streq(rep.msg, path));
         CHECK(h->mounted == (CG_MASK(CG_NET_CLS) | CG_MASK(CG_NET_PRIO) | CG_MASK(CG_PERF_EVENT)));
@@ -712,6 +717,8 @@ static void test_require(void **state)
                 _exit(require_in_namespace());
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 77)
+                skip();
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
