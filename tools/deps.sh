@@ -8,7 +8,7 @@ build=(autoconf automake libtool pkg-config make gcc clang llvm bpftool
        libmicrohttpd-dev libinih-dev libbpf-dev libsqlite3-dev libjson-c-dev libcmocka-dev
        curl jq iproute2 procps)
 test=(clang-format prometheus qemu-system-x86 busybox-static cpio stress-ng valgrind
-      runc bubblewrap cgroup-tools hyperfine wrk libclang-rt-14-dev sqlite3 python3 openssl)
+      runc bubblewrap cgroup-tools hyperfine wrk libclang-rt-14-dev sqlite3 python3 openssl man-db groff-base systemd)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")
