@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include "agent.h"
+#include "events.h"
 #include "log.h"
 
 int agent_reload(struct agent *a, struct diag_list *diag, struct diag_list *warnings)
@@ -77,11 +78,39 @@ static int on_tick(struct loop_source *s, int fd, uint32_t events, void *userdat
         return 0;
 }
 
+/* Each running task holds about this many fds: its cgroup in every hierarchy, cgroup.events, its pidfd. */
+#define FDS_PER_TASK 16
+#define FDS_RESERVED 256 /* listeners, connections, the ledger, watchers of the agent itself */
+
+/* Hold as many tasks as the hard open-file limit allows; tasks get the limit the agent was started with. */
+static void raise_nofile(struct agent *a)
+{
+        struct rlimit r;
+
+        if (getrlimit(RLIMIT_NOFILE, &a->nofile_orig) < 0)
+                return;
+        r = a->nofile_orig;
+        if (r.rlim_cur < r.rlim_max) {
+                r.rlim_cur = r.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &r) < 0)
+                        r = a->nofile_orig;
+        }
+        a->fd_task_cap =
+            r.rlim_cur > FDS_RESERVED + FDS_PER_TASK ? (r.rlim_cur - FDS_RESERVED) / FDS_PER_TASK : 1;
+        if (a->fd_task_cap < a->cfg.max_tasks)
+                log_warning("the open-file limit (%llu) allows about %llu running tasks, fewer than "
+                            "max_tasks = %llu: "
+                            "raise LimitNOFILE (systemd) or ulimit -n",
+                            (unsigned long long)r.rlim_cur, (unsigned long long)a->fd_task_cap,
+                            (unsigned long long)a->cfg.max_tasks);
+}
+
 int agent_start(struct agent *a)
 {
         char err[512] = "";
         int r;
 
+        raise_nofile(a);
         r = ledger_open(a->cfg.state_dir, &a->ledger, err, sizeof(err));
         if (r < 0) {
                 log_error("cannot open the usage ledger in %s: %s", a->cfg.state_dir,
@@ -102,12 +131,16 @@ int agent_start(struct agent *a)
                 for (int c = 0; c < CG_CONTROLLER_MAX; c++)
                         if (a->cg->v1[i].mask & CG_MASK(c))
                                 snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-                                         names[0] ? "," : "", cg_controller_name((enum cg_controller)c, false));
+                                         names[0] ? "," : "",
+                                         cg_controller_name((enum cg_controller)c, false));
                 log_info("cgroup v1 %s at %s, agent in %s", names, a->cg->v1[i].mount, a->cg->v1[i].own);
         }
         if (a->cg->unified.mount[0])
                 log_info("cgroup2 at %s, agent in %s", a->cg->unified.mount, a->cg->unified.own);
         probe_collectors(a);
+        r = events_new(a);
+        if (r < 0)
+                return log_error_errno(r, "cannot start the events module");
         r = task_adopt_all(a);
         if (r < 0)
                 log_warning_errno(r, "re-adopting tasks stopped early");
@@ -126,6 +159,7 @@ void agent_stop(struct agent *a)
         }
         loop_source_remove(a->tick);
         a->tick = NULL;
+        events_free(a);
         task_free_all(a);
         a->cg = cg_host_free(a->cg);
         ledger_close(a->ledger);

@@ -1,6 +1,8 @@
 /* The daemon's state, shared by its modules (all on the event loop's thread). */
 #pragma once
 
+#include <sys/resource.h>
+
 #include "config.h"
 #include "diag.h"
 #include "http.h"
@@ -8,6 +10,8 @@
 #include "loop.h"
 #include "policy.h"
 #include "task.h"
+
+struct events;
 
 struct agent {
         struct config cfg;
@@ -26,7 +30,10 @@ struct agent {
         struct policy_node *policy_nodes;
         struct loop_source *tick;
         struct ledger *ledger;
+        struct rlimit nofile_orig;   /* the open-file limit the agent was started with: tasks get this one */
+        uint64_t fd_task_cap;        /* tasks the open-file limit allows (about FDS_PER_TASK each) */
         uint64_t last_checkpoint_ns; /* monotonic */
+        struct events *events;       /* OOM and pressure watchers, the event log (events.c) */
 };
 
 /* The cgroup of one policy: limits live here when the policy's scope is "policy". */

@@ -3,6 +3,8 @@
 #include <getopt.h>
 #include <time.h>
 #include <json-c/json.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "client.h"
 #include "util.h"
@@ -35,6 +37,9 @@ static void usage(FILE *f)
             "  resume ID | --policy P   thaw it again\n"
             "  policies                 list the policies in force\n"
             "  reload                   reload the policy directory (all-or-nothing)\n"
+            "  events [--follow] [--since SEQ]\n"
+            "                           OOM and pressure events (--follow: keep printing new ones;\n"
+            "                           --since: only those after event number SEQ)\n"
             "  health                   ask the agent whether it is up\n\n"
             "Options:\n"
             "  -s, --socket PATH  control socket (default: $CGMETER_SOCKET, else /run/cgmeter/control.sock)\n"
@@ -477,14 +482,153 @@ static int cmd_usage(const struct cli *c, int argc, char **argv)
         return r;
 }
 
+static void print_event(struct json_object *e)
+{
+        struct json_object *t;
+        char when[32] = "-";
+        time_t secs;
+        struct tm tm;
+
+        if (json_object_object_get_ex(e, "time", &t)) {
+                secs = (time_t)json_object_get_double(t);
+                if (gmtime_r(&secs, &tm))
+                        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        }
+        printf("%-6s %-20s %-12s %-16.16s %-12.12s %-9s %-7s %-5s %-8s %s\n", jstr(e, "seq"), when,
+               jstr(e, "task"), jstr(e, "name"), jstr(e, "policy"), jstr(e, "kind"), jstr(e, "resource"),
+               jstr(e, "level"), jstr(e, "action"), jstr(e, "detail"));
+}
+
+static void print_event_header(void)
+{
+        printf("%-6s %-20s %-12s %-16s %-12s %-9s %-7s %-5s %-8s %s\n", "SEQ", "TIME", "TASK", "NAME",
+               "POLICY", "KIND", "RESOURCE", "LEVEL", "ACTION", "DETAIL");
+}
+
+/* One line of the stream: printed as it came (--json) or as a table row. */
+static void follow_line(const struct cli *c, char *line)
+{
+        struct json_object *e;
+
+        if (!*line)
+                return;
+        if (c->json) {
+                puts(line);
+                fflush(stdout);
+                return;
+        }
+        e = json_tokener_parse(line);
+        if (e)
+                print_event(e);
+        json_object_put(e);
+        fflush(stdout);
+}
+
+/* HTTP/1.0, so the agent sends the stream as it is (no chunks) and closes it at the end. */
+static int follow_events(const struct cli *c, const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const char *sock = client_socket_path(c->socket);
+        _cleanup_close_ int fd = -1;
+        char buf[8192];
+        size_t len = 0;
+        bool body = false;
+        unsigned status = 0;
+
+        if (strlen(sock) >= sizeof(sa.sun_path))
+                return EXIT_USAGE;
+        strcpy(sa.sun_path, sock);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                fprintf(stderr, "cgmeter: no agent is listening on %s (is cgmeterd running?)\n", sock);
+                return EXIT_UNREACHABLE;
+        }
+        dprintf(fd, "GET %s HTTP/1.0\r\nHost: cgmeterd\r\nAccept: application/x-ndjson\r\n\r\n", path);
+        if (!c->json)
+                print_event_header();
+        for (;;) {
+                ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+                char *nl;
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+                buf[len] = '\0';
+                if (!body) {
+                        char *end = strstr(buf, "\r\n\r\n");
+
+                        if (!end)
+                                continue;
+                        if (sscanf(buf, "HTTP/1.%*d %u", &status) != 1 || status != 200) {
+                                fprintf(stderr, "cgmeter: the agent answered: %s\n", end + 4);
+                                return EXIT_REFUSED;
+                        }
+                        body = true;
+                        len -= (size_t)(end + 4 - buf);
+                        memmove(buf, end + 4, len + 1);
+                }
+                while ((nl = strchr(buf, '\n'))) {
+                        *nl = '\0';
+                        follow_line(c, buf);
+                        len -= (size_t)(nl + 1 - buf);
+                        memmove(buf, nl + 1, len + 1);
+                }
+                if (len == sizeof(buf) - 1)
+                        len = 0; /* a line longer than any event: drop it */
+        }
+        return body ? EXIT_OK : EXIT_UNREACHABLE;
+}
+
+static int cmd_events(const struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "follow", no_argument, NULL, 'f' },
+                { "since", required_argument, NULL, 's' },
+                {},
+        };
+        struct json_object *o = NULL;
+        const char *since = NULL;
+        bool follow = false;
+        char path[128];
+        int opt, r;
+
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "fs:", opts, NULL)) >= 0) {
+                if (opt == 'f')
+                        follow = true;
+                else if (opt == 's' && optarg[strspn(optarg, "0123456789")] == '\0' && *optarg)
+                        since = optarg;
+                else {
+                        fprintf(stderr, "cgmeter events: usage: events [--follow] [--since SEQ]\n");
+                        return EXIT_USAGE;
+                }
+        }
+        snprintf(path, sizeof(path), "/v1/events?follow=%d%s%s", follow, since ? "&since=" : "",
+                 since ? since : "");
+        if (follow)
+                return follow_events(c, path);
+        r = call(c, "GET", path, NULL, &o);
+        if (r != EXIT_OK || c->json) {
+                json_object_put(o);
+                return r;
+        }
+        print_event_header();
+        for (size_t i = 0; i < json_object_array_length(o); i++)
+                print_event(json_object_array_get_idx(o, i));
+        json_object_put(o);
+        return EXIT_OK;
+}
+
 static const struct command {
         const char *name;
         int (*fn)(const struct cli *c, int argc, char **argv);
 } commands[] = {
         { "run", cmd_run },       { "ps", cmd_ps },         { "kill", cmd_kill },
         { "pause", cmd_pause },   { "resume", cmd_resume }, { "policies", cmd_policies },
-        { "usage", cmd_usage },
-        { "reload", cmd_reload }, { "health", cmd_health },
+        { "usage", cmd_usage },   { "events", cmd_events }, { "reload", cmd_reload },
+        { "health", cmd_health },
 };
 
 int main(int argc, char **argv)

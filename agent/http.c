@@ -34,6 +34,17 @@ struct http_server {
         char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
         char *tls_cert, *tls_key;
         struct http_listener_state listeners[3];
+        struct http_stream_conn *streams;
+        size_t n_streams;
+};
+
+/* A connection answering with a stream: suspended while the stream has nothing to say. */
+struct http_stream_conn {
+        struct http_server *server;
+        struct MHD_Connection *conn;
+        struct http_stream st;
+        bool suspended, closing;
+        struct http_stream_conn *next;
 };
 
 /* Per-request state: the body being received. */
@@ -122,6 +133,102 @@ int http_reply_error(struct http_response *resp, unsigned status, const char *fm
         json_object_object_add(e, "message", json_object_new_string(msg));
         json_object_object_add(o, "error", e);
         return http_reply_json(resp, status, o);
+}
+
+/* A suspended connection does not notice its client going: look at the socket before each read. */
+static bool http_peer_gone(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        char b;
+        ssize_t n;
+
+        if (!ci)
+                return false;
+        n = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+static ssize_t http_stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        struct http_stream_conn *sc = cls;
+        ssize_t n;
+
+        if (sc->closing || http_peer_gone(sc->conn))
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        n = sc->st.read(sc->st.cls, buf, max);
+        if (n < 0)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        if (n == 0) {
+                /* nothing to send: sleep until http_server_wake() rather than be asked again at once */
+                MHD_suspend_connection(sc->conn);
+                sc->suspended = true;
+        }
+        return n;
+}
+
+static void http_stream_free(void *cls)
+{
+        struct http_stream_conn *sc = cls;
+        struct http_server *s = sc->server;
+
+        for (struct http_stream_conn **pp = &s->streams; *pp; pp = &(*pp)->next)
+                if (*pp == sc) {
+                        *pp = sc->next;
+                        s->n_streams--;
+                        break;
+                }
+        if (sc->st.free)
+                sc->st.free(sc->st.cls);
+        free(sc);
+}
+
+static enum MHD_Result http_send_stream(struct http_server *s, struct MHD_Connection *conn,
+                                        struct http_response *resp)
+{
+        struct http_stream_conn *sc = calloc(1, sizeof(*sc));
+        struct MHD_Response *r;
+        enum MHD_Result ret;
+
+        if (!sc) {
+                if (resp->stream.free)
+                        resp->stream.free(resp->stream.cls);
+                return MHD_NO;
+        }
+        *sc = (struct http_stream_conn){ .server = s, .conn = conn, .st = resp->stream };
+        resp->stream = (struct http_stream){ 0 };
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, http_stream_reader, sc,
+                                              http_stream_free);
+        if (!r) {
+                if (sc->st.free)
+                        sc->st.free(sc->st.cls);
+                free(sc);
+                return MHD_NO;
+        }
+        sc->next = s->streams;
+        s->streams = sc;
+        s->n_streams++;
+        if (resp->content_type)
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+        /* a stream lasts as long as its client wants: it is checked on each wake instead of timing out */
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned int)0);
+        ret = MHD_queue_response(conn, resp->status, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+void http_server_wake(struct http_server *s)
+{
+        for (struct http_stream_conn *sc = s->streams; sc; sc = sc->next)
+                if (sc->suspended) {
+                        sc->suspended = false;
+                        MHD_resume_connection(sc->conn);
+                }
+}
+
+size_t http_server_streams(const struct http_server *s)
+{
+        return s->n_streams;
 }
 
 static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_response *resp)
@@ -251,6 +358,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
                 r = ls->server->handler(ls->server->userdata, &req, &resp);
                 if (r < 0)
                         http_reply_error(&resp, 500, "internal error: %s", strerror(-r));
+                else if (resp.stream.read)
+                        return http_send_stream(ls->server, conn, &resp);
         }
         return http_send(conn, &resp);
 }
@@ -492,6 +601,13 @@ void http_server_free(struct http_server *s)
 {
         if (!s)
                 return;
+        /* libmicrohttpd must not be stopped with suspended connections: end every stream first */
+        for (struct http_stream_conn *sc = s->streams; sc; sc = sc->next)
+                sc->closing = true;
+        http_server_wake(s);
+        for (size_t i = 0; i < ARRAY_SIZE(s->listeners); i++)
+                if (s->listeners[i].daemon)
+                        MHD_run(s->listeners[i].daemon);
         for (size_t i = 0; i < ARRAY_SIZE(s->listeners); i++) {
                 loop_source_remove(s->listeners[i].source);
                 if (s->listeners[i].daemon)

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "loop.h"
@@ -22,11 +23,21 @@ struct http_request {
         struct MHD_Connection *conn;
 };
 
+/* A streaming body of unknown length (chunked on HTTP/1.1, closed at the end on HTTP/1.0). read() copies up
+ * to max bytes into buf and returns how many; 0 when it has nothing now (the connection then sleeps until
+ * http_server_wake()); -1 to end the stream. free() releases cls once the connection is done. */
+struct http_stream {
+        ssize_t (*read)(void *cls, char *buf, size_t max);
+        void (*free)(void *cls);
+        void *cls;
+};
+
 struct http_response {
         unsigned status;
         const char *content_type;
         char *body; /* owned; freed by the server */
         size_t len;
+        struct http_stream stream; /* stream.read set: a streaming response (body unused) */
 };
 
 /* Fill resp; return 0 (resp holds the answer) or a negative errno (500 with a JSON error). */
@@ -38,6 +49,11 @@ struct http_server;
 int http_server_new(struct loop *l, const struct config *c, http_handler_fn handler, void *userdata,
                     struct http_server **ret);
 void http_server_free(struct http_server *s);
+
+/* Let every sleeping stream read again (new data, or a check whether its client has gone). */
+void http_server_wake(struct http_server *s);
+/* Streams open now. */
+size_t http_server_streams(const struct http_server *s);
 
 /* A request's query argument, or NULL. */
 const char *http_query(const struct http_request *req, const char *key);

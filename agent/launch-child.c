@@ -246,6 +246,8 @@ static _Noreturn void finish_and_exec(const struct launch_ctx *c)
         r = close_other_fds();
         if (r < 0)
                 child_fail(c, LAUNCH_STEP_CLOSE_FDS, -r);
+        if (c->spec->nofile.rlim_cur > 0 && setrlimit(RLIMIT_NOFILE, &c->spec->nofile) < 0)
+                child_fail(c, LAUNCH_STEP_RLIMIT, errno);
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 child_fail(c, LAUNCH_STEP_SIGNALS, errno);

@@ -27,6 +27,7 @@ enum launch_step {
         LAUNCH_STEP_CHDIR,
         LAUNCH_STEP_STDIO,
         LAUNCH_STEP_CLOSE_FDS,
+        LAUNCH_STEP_RLIMIT,
         LAUNCH_STEP_EXEC,
         _LAUNCH_STEP_MAX,
 };

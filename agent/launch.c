@@ -39,6 +39,7 @@ static const char *const step_names[_LAUNCH_STEP_MAX] = {
         [LAUNCH_STEP_CHDIR] = "chdir",
         [LAUNCH_STEP_STDIO] = "stdio",
         [LAUNCH_STEP_CLOSE_FDS] = "close fds",
+        [LAUNCH_STEP_RLIMIT] = "rlimit",
         [LAUNCH_STEP_EXEC] = "exec",
 };
 

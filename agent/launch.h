@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "policy.h"
@@ -59,6 +60,9 @@ struct launch_spec {
         int cgroup_fd; /* O_PATH/O_DIRECTORY fd of a cgroup2 directory for CLONE_INTO_CGROUP; -1: none */
         const int *join_fds; /* O_WRONLY fds of v1 cgroup.procs files the task joins before it runs */
         size_t n_join_fds;
+        /* The open-file limit the task gets (the agent raises its own to hold every task's cgroup fds; the
+         * task should not inherit that); rlim_cur == 0: inherit the agent's. */
+        struct rlimit nofile;
 };
 
 #define LAUNCH_MAX_IDMAPS  POLICY_MAX_IDMAPS

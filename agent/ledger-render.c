@@ -75,6 +75,10 @@ void ledger_record_set_sample(struct ledger_record *r, const struct cg_sample *s
                 r->io_read_bytes = s->io.rbytes;
                 r->io_write_bytes = s->io.wbytes;
         }
+        if (s->have & CG_HAVE_NET) {
+                r->net_rx_bytes = s->net.rx_bytes;
+                r->net_tx_bytes = s->net.tx_bytes;
+        }
 }
 
 void ledger_record_set_exit(struct ledger_record *r, bool known, int wait_status)

@@ -2,6 +2,7 @@
 #include <microhttpd.h>
 
 #include "agent.h"
+#include "events.h"
 #include "log.h"
 #include "prometheus.h"
 #include "routes.h"
@@ -193,6 +194,7 @@ static int route_metrics(struct agent *a, const struct http_request *req, const 
                 log_warning("metrics: per-tenant usage left out: %s", ledger_errmsg(a->ledger));
         ag.usage = usage.items;
         ag.n_usage = r < 0 ? 0 : usage.n;
+        events_counters(a, ag.pressure_events, ag.oom_events);
         ag.scrape_seconds = (double)(now_monotonic_ns() - t0) / 1e9;
         strbuf_init(&out, METRICS_MAX_BYTES);
         prom_render(&ag, m.tasks, m.n, om, &out);
@@ -277,6 +279,7 @@ static const struct route routes[] = {
         { "POST", "/v1/reload", true, route_reload },
         { "GET", "/v1/usage", true, route_usage },
         { "GET", "/v1/usage/totals", true, route_usage_totals },
+        { "GET", "/v1/events", true, route_events },
         { "GET", "/v1/tasks", true, route_tasks_list },
         { "POST", "/v1/tasks", true, route_tasks_create },
         { "GET", "/v1/tasks/*", true, route_task_get },

@@ -67,6 +67,11 @@ void task_free(struct task *t)
                 for (char **p = t->argv; *p; p++)
                         free(*p);
         free(t->argv);
+        if (t->envp)
+                for (char **p = t->envp; *p; p++)
+                        free(*p);
+        free(t->envp);
+        free(t->cwd);
         free(t);
 }
 
@@ -208,6 +213,13 @@ static int task_check_request(struct agent *a, const struct task_request *req, c
                 snprintf(errbuf, n, "cwd '%s' is not an absolute path", req->cwd);
                 return -EINVAL;
         }
+        if (a->fd_task_cap && a->n_running >= a->fd_task_cap) {
+                snprintf(
+                    errbuf, n,
+                    "too many running tasks for the agent's open-file limit (about %llu): raise LimitNOFILE",
+                    (unsigned long long)a->fd_task_cap);
+                return -EAGAIN;
+        }
         if (a->n_running >= a->cfg.max_tasks) {
                 snprintf(errbuf, n, "too many running tasks (max_tasks = %llu)",
                          (unsigned long long)a->cfg.max_tasks);
@@ -335,6 +347,7 @@ static int task_start_process(struct agent *a, struct task *t, char **env, const
         spec.stdout_fd = spec.stderr_fd = t->policy.output == POLICY_OUTPUT_INHERIT ? STDERR_FILENO
                                           : out >= 0                                ? out
                                                                                     : null_fd;
+        spec.nofile = a->nofile_orig;
         spec.cgroup_fd = join.unified_fd;
         spec.join_fds = join.procs_fd;
         spec.n_join_fds = join.n_procs;
@@ -393,6 +406,14 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
                 goto fail;
         }
         env = task_env(t, req->envp, errbuf, n);
+        /* the request is kept for a restart action (events.c): same command, environment and cwd */
+        if (env &&
+            ((t->envp = strv_copy(req->envp ? req->envp : (char *const[]){ NULL }, TASK_MAX_ENV)) == NULL ||
+             (req->cwd && !(t->cwd = strdup(req->cwd))))) {
+                strv_free(env);
+                env = NULL;
+                snprintf(errbuf, n, "out of memory");
+        }
         if (!env) {
                 r = -EINVAL;
                 goto fail;
@@ -494,11 +515,20 @@ static int on_task_pidfd(struct loop_source *s, int fd, uint32_t events, void *u
 static int on_task_events(struct loop_source *s, int fd, uint32_t events, void *userdata)
 {
         struct task *t = userdata;
+        char buf[256];
+        ssize_t n;
 
-        if (events & (EPOLLERR | EPOLLHUP)) {
-                /* the cgroup went away under us: stop watching, the end check decides */
+        /* kernfs signals every change of cgroup.events as EPOLLPRI|EPOLLERR until this very fd reads the file
+         * again: read it (that re-arms it); a file that can no longer be read means the cgroup is gone, then
+         * stop watching so nothing spins, and let the end check decide */
+        n = pread(fd, buf, sizeof(buf) - 1, 0);
+        if (n < 0) {
                 loop_source_remove(t->events_src);
                 t->events_src = NULL;
+        } else {
+                buf[n] = '\0';
+                if (!strstr(buf, "populated 0"))
+                        return 0; /* still running: a freeze or thaw, say */
         }
         task_try_end(t->agent, t);
         return 0;
@@ -593,6 +623,15 @@ void task_finalize(struct agent *a, struct task *t)
         r = cg_node_remove(a->cg, t->node);
         if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "task %s: cannot remove its cgroup %s", t->id, t->node->path);
+        /* its network counters live in a BPF map keyed by the cgroup: drop the entry, t->final has the values
+         */
+        {
+                struct collector_target ct;
+
+                collector_target_init(&ct);
+                ct.fd[COLLECTOR_SOURCE_UNIFIED] = t->node->unified_fd;
+                (void)collector_net_forget(&ct);
+        }
         /* an ended task is kept for a while (metrics retention), its cgroup's fds are not */
         t->node = cg_node_free(t->node);
         task_state_remove(a, t);
@@ -742,14 +781,26 @@ int task_sample(struct agent *a, struct task *t, struct cg_sample *ret)
         return collector_collect_all(&ct, a->collectors_enabled, ret, &failed);
 }
 
+/* One small read per task and tick: the usage counter only (memory.stat and the rest wait for a scrape). */
 static void task_sample_memory(struct agent *a, struct task *t, uint64_t now_mono)
 {
-        struct collector_target ct;
-        struct cg_sample s = { 0 };
+        bool v2 = a->cg->mode == CG_MODE_V2;
+        int fd = v2 ? t->node->unified_fd : cg_node_fd(a->cg, t->node, CG_MEMORY);
+        char buf[32];
+        ssize_t n;
+        int rfd;
 
-        target_from_node(a, t, &ct);
-        if (collector_memory.collect(&ct, &s) == 0 && (s.have & CG_HAVE_MEM_USAGE))
-                task_integrate_memory(t, s.memory.usage, now_mono);
+        if (fd < 0)
+                return;
+        rfd = openat(fd, v2 ? "memory.current" : "memory.usage_in_bytes", O_RDONLY | O_CLOEXEC);
+        if (rfd < 0)
+                return;
+        n = read(rfd, buf, sizeof(buf) - 1);
+        close(rfd);
+        if (n <= 0)
+                return;
+        buf[n] = '\0';
+        task_integrate_memory(t, strtoull(buf, NULL, 10), now_mono);
 }
 
 static void task_checkpoint(struct agent *a, struct task *t)

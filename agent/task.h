@@ -11,6 +11,7 @@
 #include "policy.h"
 
 struct agent;
+struct events_task;
 
 #define TASK_ID_LEN   13 /* 12 hex digits + NUL */
 #define TASK_MAX_ARGS 4096
@@ -28,6 +29,8 @@ struct task {
         char tenant[POLICY_NAME_MAX];
         struct policy policy; /* the policy in force for this task (updated by live reloads) */
         char **argv;          /* owned, NULL-terminated */
+        char **envp;          /* the launch request's environment (owned; NULL when adopted), for restarts */
+        char *cwd;            /* the launch request's cwd (owned; NULL: none given) */
         enum task_state state;
         bool adopted;           /* found in the subtree by a restarted agent */
         pid_t pid;              /* the main process (0 once it is gone or unknown) */
@@ -49,6 +52,7 @@ struct task {
         struct cg_sample final;   /* last values read, kept after the end */
         bool have_final;
         struct agent *agent;
+        struct events_task *events; /* the events module's watchers (events.c) */
         struct task *next;
 };
 

@@ -12,3 +12,8 @@ bench: bench/launch-bench$(EXEEXT)
 bench-launch: bench cgmeterd$(EXEEXT) cgmeter$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/launch/run.sh $(BENCH_ARGS)
 .PHONY: bench bench-launch
+
+EXTRA_DIST += bench/events/README.md bench/events/run.sh bench/events/oom-latency.py
+bench-events: cgmeterd$(EXEEXT) cgmeter$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/events/run.sh $(BENCH_ARGS)
+.PHONY: bench-events

@@ -41,6 +41,7 @@
 /* PSI: bit 13 + 2 * resource for "some", the next one for "full". */
 #define CG_HAVE_PSI_SOME(r) (UINT64_C(1) << (13 + 2 * (unsigned)(r)))
 #define CG_HAVE_PSI_FULL(r) (UINT64_C(1) << (14 + 2 * (unsigned)(r)))
+#define CG_HAVE_NET         (UINT64_C(1) << 19) /* net.* (cgroup_skb counters, unified tree) */
 
 #define CG_IO_MAX_DEVICES 16
 #define CG_MAX            UINT64_MAX /* "max" (no limit) in pids.max */
@@ -83,6 +84,11 @@ struct cg_sample {
         struct {
                 uint64_t some_us, full_us; /* the "total=" stall times, in microseconds */
         } psi[_CG_PSI_MAX];
+        struct {
+                /* IP-layer bytes (network headers included) and packets of the task's sockets, all
+                 * interfaces, since the task started or the agent's programs were first attached */
+                uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
+        } net;
 };
 
 enum collector_source {
@@ -117,6 +123,7 @@ extern const struct collector collector_memory;
 extern const struct collector collector_io;
 extern const struct collector collector_pids;
 extern const struct collector collector_psi;
+extern const struct collector collector_net;
 /* Every collector, NULL-terminated. Index i is bit i of the enabled/failed masks below. */
 extern const struct collector *const collector_registry[];
 
@@ -126,6 +133,10 @@ const struct collector *collector_find(const char *name);
  * -ENOENT when the cgroup vanished (no sample), or another negative errno only for bad arguments. */
 int collector_collect_all(const struct collector_target *t, uint32_t enabled, struct cg_sample *ret,
                           uint32_t *ret_failed);
+
+/* Drop the network counters of a task whose final values are recorded (before its target's fds close; its
+ * cgroup may already be removed). Without it an ended task's entry stays until the LRU map evicts it. */
+int collector_net_forget(const struct collector_target *t);
 
 const char *collector_source_to_string(enum collector_source s);
 void collector_target_init(struct collector_target *t);

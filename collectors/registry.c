@@ -5,7 +5,8 @@
 #include "collector.h"
 
 const struct collector *const collector_registry[] = {
-        &collector_cpu, &collector_memory, &collector_io, &collector_pids, &collector_psi, NULL,
+        &collector_cpu, &collector_memory, &collector_io, &collector_pids,
+        &collector_psi, &collector_net,    NULL,
 };
 
 static const char *const source_names[_COLLECTOR_SOURCE_MAX] = {

@@ -48,19 +48,29 @@ static const struct prom_family task_families[] = {
           CG_HAVE_MEM_OOM_KILL, SAMPLE_FIELD(memory.oom_kill), 1, NULL },
         { "container_processes", "Number of processes running inside the task.", PROM_GAUGE, CG_HAVE_PIDS,
           SAMPLE_FIELD(pids.current), 1, NULL },
+        /* cAdvisor labels these by interface; ours are per socket, so one series for all interfaces */
+        { "container_network_receive_bytes_total", "Cumulative count of bytes received (IP layer).",
+          PROM_COUNTER, CG_HAVE_NET, SAMPLE_FIELD(net.rx_bytes), 1, "interface=\"all\"" },
+        { "container_network_transmit_bytes_total", "Cumulative count of bytes transmitted (IP layer).",
+          PROM_COUNTER, CG_HAVE_NET, SAMPLE_FIELD(net.tx_bytes), 1, "interface=\"all\"" },
+        { "container_network_receive_packets_total", "Cumulative count of packets received.", PROM_COUNTER,
+          CG_HAVE_NET, SAMPLE_FIELD(net.rx_packets), 1, "interface=\"all\"" },
+        { "container_network_transmit_packets_total", "Cumulative count of packets transmitted.",
+          PROM_COUNTER, CG_HAVE_NET, SAMPLE_FIELD(net.tx_packets), 1, "interface=\"all\"" },
 };
 
 void prom_escape_label(struct strbuf *out, const char *v)
 {
-        for (; *v; v++) {
-                if (*v == '\\')
-                        strbuf_append(out, "\\\\", 2);
-                else if (*v == '"')
-                        strbuf_append(out, "\\\"", 2);
-                else if (*v == '\n')
-                        strbuf_append(out, "\\n", 2);
-                else
-                        strbuf_append(out, v, 1);
+        /* plain runs in one append: every series repeats the task's labels (a hot spot when profiled) */
+        for (;;) {
+                size_t plain = strcspn(v, "\\\"\n");
+
+                strbuf_append(out, v, plain);
+                v += plain;
+                if (!*v)
+                        return;
+                strbuf_append(out, *v == '\\' ? "\\\\" : *v == '"' ? "\\\"" : "\\n", 2);
+                v++;
         }
 }
 
@@ -319,14 +329,15 @@ static void render_usage(struct strbuf *out, const struct prom_agent *ag, bool o
                   offsetof(struct prom_usage, cpu_user_seconds), true },
                 { "cgmeter_usage_cpu_system_seconds_total", "System CPU time of every task.",
                   offsetof(struct prom_usage, cpu_system_seconds), true },
-                { "cgmeter_usage_memory_byte_seconds_total", "Memory usage integrated over time (byte-seconds).",
+                { "cgmeter_usage_memory_byte_seconds_total",
+                  "Memory usage integrated over time (byte-seconds).",
                   offsetof(struct prom_usage, memory_byte_seconds), true },
                 { "cgmeter_usage_io_read_bytes_total", "Bytes read by every task.",
                   offsetof(struct prom_usage, io_read_bytes), false },
                 { "cgmeter_usage_io_write_bytes_total", "Bytes written by every task.",
                   offsetof(struct prom_usage, io_write_bytes), false },
-                { "cgmeter_usage_oom_kills_total", "OOM kills in every task.", offsetof(struct prom_usage, oom_kills),
-                  false },
+                { "cgmeter_usage_oom_kills_total", "OOM kills in every task.",
+                  offsetof(struct prom_usage, oom_kills), false },
                 { "cgmeter_usage_frozen_seconds_total", "Time tasks spent paused.",
                   offsetof(struct prom_usage, frozen_seconds), true },
                 { "cgmeter_usage_tasks_ended_total", "Tasks that ended and have a usage record.",
@@ -356,6 +367,27 @@ static void render_usage(struct strbuf *out, const struct prom_agent *ag, bool o
         }
 }
 
+static void render_event_counters(struct strbuf *out, const struct prom_agent *ag, bool om)
+{
+        static const char *const res[] = { "cpu", "memory", "io" }, *const kinds[] = { "some", "full" };
+
+        family_header(out, "cgmeter_pressure_events_total",
+                      "Pressure triggers that fired, by resource and kind.", PROM_COUNTER, om);
+        for (size_t r = 0; r < 3; r++)
+                for (size_t k = 0; k < 2; k++)
+                        strbuf_printf(out,
+                                      "cgmeter_pressure_events_total{resource=\"%s\",kind=\"%s\"} %llu\n",
+                                      res[r], kinds[k], (unsigned long long)ag->pressure_events[r][k]);
+        family_header(out, "cgmeter_oom_events_total",
+                      "OOM events seen by the agent: oom (limit hit, nothing killed) and oom_kill.",
+                      PROM_COUNTER, om);
+        strbuf_printf(
+            out,
+            "cgmeter_oom_events_total{kind=\"oom\"} %llu\ncgmeter_oom_events_total{kind=\"oom_kill\"} "
+            "%llu\n",
+            (unsigned long long)ag->oom_events[0], (unsigned long long)ag->oom_events[1]);
+}
+
 static void render_agent(struct strbuf *out, const struct prom_agent *ag, bool om)
 {
         family_header(out, "cgmeter_build_info", "The running agent: version and cgroup mode of the host.",
@@ -382,6 +414,7 @@ static void render_agent(struct strbuf *out, const struct prom_agent *ag, bool o
                 prom_escape_label(out, ag->collectors[i].name);
                 strbuf_printf(out, "\"} %d\n", ag->collectors[i].up ? 1 : 0);
         }
+        render_event_counters(out, ag, om);
         family_header(out, "cgmeter_scrape_duration_seconds",
                       "Time spent reading the cgroups for this scrape.", PROM_GAUGE, om);
         strbuf_printf(out, "cgmeter_scrape_duration_seconds %.6f\n", ag->scrape_seconds);

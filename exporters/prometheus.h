@@ -52,6 +52,8 @@ struct prom_agent {
         double scrape_seconds; /* how long reading the cgroups took */
         const struct prom_usage *usage;
         size_t n_usage;
+        uint64_t pressure_events[3][2]; /* [cpu, memory, io][some, full] since the agent started */
+        uint64_t oom_events[2];         /* [oom, oom_kill] since the agent started */
 };
 
 /* Does the Accept header ask for OpenMetrics? */

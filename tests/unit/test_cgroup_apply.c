@@ -625,7 +625,7 @@ static bool released(const char *subsys)
 
 static int require_in_namespace(void)
 {
-        char dir[64], name[POLICY_NAME_MAX], path[128];
+        char dir[64], name[POLICY_NAME_MAX], path[256];
         struct cg_host_paths paths = { .mount_dir = dir };
         struct cg_report rep;
         struct cg_host *h = NULL;
@@ -646,7 +646,11 @@ static int require_in_namespace(void)
                 cg_host_free(h);
                 return 77;
         }
-        snprintf(path, sizeof(path), "mounted the perf_event hierarchy at %s/perf_event", dir);
+        snprintf(path, sizeof(path),
+                 "mounted the net_cls,net_prio hierarchy at %s/net_cls,net_prio; mounted the perf_event "
+                 "hierarchy at "
+                 "%s/perf_event",
+                 dir, dir);
         CHECK(streq(rep.msg, path));
         CHECK(h->mounted == (CG_MASK(CG_NET_CLS) | CG_MASK(CG_NET_PRIO) | CG_MASK(CG_PERF_EVENT)));
         CHECK(cg_host_require(h, CG_MASK(CG_NET_CLS), &rep) == 0); /* already there */

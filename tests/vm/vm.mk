@@ -4,9 +4,10 @@
 # the binaries it needs from $top_builddir) and prints TAP, exit 77 = skipped: list it in VM_TESTS and what it
 # needs built in VM_DEPS.
 dist_noinst_SCRIPTS += tests/vm/run-vm.sh tests/vm/init.sh tests/vm/smoke.sh tests/vm/vm-smoke.sh \
-	tests/vm/agent-v2.sh tests/vm/vm-agent.sh
-VM_TESTS = tests/vm/vm-smoke.sh tests/vm/vm-agent.sh
-VM_DEPS = cgmeterd cgmeter tests/unit/test_cgroup_apply tests/unit/test_launch tests/unit/test_collect_parse
+	tests/vm/agent-v2.sh tests/vm/vm-agent.sh tests/vm/events-v2.sh tests/vm/vm-events.sh
+VM_TESTS = tests/vm/vm-smoke.sh tests/vm/vm-agent.sh tests/vm/vm-events.sh
+VM_DEPS = cgmeterd cgmeter tests/unit/test_cgroup_apply tests/unit/test_launch tests/unit/test_collect_parse \
+	tests/unit/test_events
 
 # Not through the TAP driver: it counts exit status 77 (qemu missing) as an error, not as a skip.
 check-vm: $(VM_DEPS)

@@ -1,0 +1,113 @@
+/* The floor of a /metrics scrape: read the same cgroup files the agent's collectors read, and nothing else
+ * (no parsing, no rendering, no HTTP). Built and run by bench/scrape/run.sh.
+ *
+ *   floor ROUNDS < LIST     LIST: one line per cgroup directory, "DIR FILE FILE ...", as the agent reads them
+ *
+ * Like the agent, it holds each directory open and opens files relative to it. Prints one line:
+ * "<dirs> <files per round> <median wall ms> <median cpu ms> <peak rss KiB>". */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_FILES 32
+
+struct dir {
+        int fd;
+        int n;
+        char *files[MAX_FILES];
+};
+
+static double now_ms(clockid_t c)
+{
+        struct timespec ts;
+
+        clock_gettime(c, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+        qsort(v, (size_t)n, sizeof(*v), cmp);
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int read_all(struct dir *d, char *buf, size_t len)
+{
+        int files = 0;
+
+        for (int i = 0; i < d->n; i++) {
+                int fd = openat(d->fd, d->files[i], O_RDONLY | O_CLOEXEC);
+
+                if (fd < 0)
+                        continue; /* as the agent: an absent file is skipped */
+                while (read(fd, buf, len) > 0)
+                        ;
+                close(fd);
+                files++;
+        }
+        return files;
+}
+
+int main(int argc, char **argv)
+{
+        static char buf[64 * 1024];
+        int rounds = argc > 1 ? atoi(argv[1]) : 20, n = 0, cap = 0, files = 0;
+        struct dir *dirs = NULL;
+        char *line = NULL;
+        size_t lcap = 0;
+        double *wall, *cpu;
+        struct rusage ru;
+
+        while (getline(&line, &lcap, stdin) > 0) {
+                char *save = NULL, *tok = strtok_r(line, " \t\n", &save);
+                struct dir d = { .n = 0 };
+
+                if (!tok)
+                        continue;
+                d.fd = open(tok, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (d.fd < 0) {
+                        fprintf(stderr, "floor: %s: %s\n", tok, strerror(errno));
+                        return 1;
+                }
+                while ((tok = strtok_r(NULL, " \t\n", &save)) && d.n < MAX_FILES)
+                        d.files[d.n++] = strdup(tok);
+                if (n == cap) {
+                        cap = cap ? 2 * cap : 1024;
+                        dirs = realloc(dirs, (size_t)cap * sizeof(*dirs));
+                        if (!dirs)
+                                return 1;
+                }
+                dirs[n++] = d;
+        }
+        if (rounds < 1 || n == 0)
+                return 2;
+        wall = calloc((size_t)rounds, sizeof(*wall));
+        cpu = calloc((size_t)rounds, sizeof(*cpu));
+        if (!wall || !cpu)
+                return 1;
+        for (int r = 0; r < rounds; r++) {
+                double w0 = now_ms(CLOCK_MONOTONIC), c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+
+                files = 0;
+                for (int i = 0; i < n; i++)
+                        files += read_all(&dirs[i], buf, sizeof(buf));
+                wall[r] = now_ms(CLOCK_MONOTONIC) - w0;
+                cpu[r] = now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
+        }
+        getrusage(RUSAGE_SELF, &ru);
+        printf("%d %d %.3f %.3f %ld\n", n, files, median(wall, rounds), median(cpu, rounds), ru.ru_maxrss);
+        return 0;
+}
