@@ -395,7 +395,7 @@ static void query_add(char *q, size_t n, const char *key, const char *value)
 static int cmd_usage(const struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "since", required_argument, NULL, 's' }, { "until", required_argument, NULL, 'u' },
+                { "since", required_argument, NULL, 's' },  { "until", required_argument, NULL, 'u' },
                 { "tenant", required_argument, NULL, 't' }, { "policy", required_argument, NULL, 'p' },
                 { "limit", required_argument, NULL, 'l' },  { "csv", no_argument, NULL, 'c' },
                 { "totals", no_argument, NULL, 'T' },       {},
@@ -420,7 +420,11 @@ static int cmd_usage(const struct cli *c, int argc, char **argv)
                 case 'p':
                 case 'l':
                         query_add(q, sizeof(q),
-                                  opt == 's' ? "since" : opt == 'u' ? "until" : opt == 't' ? "tenant" : opt == 'p' ? "policy" : "limit",
+                                  opt == 's'   ? "since"
+                                  : opt == 'u' ? "until"
+                                  : opt == 't' ? "tenant"
+                                  : opt == 'p' ? "policy"
+                                               : "limit",
                                   optarg);
                         break;
                 default:
@@ -435,8 +439,8 @@ static int cmd_usage(const struct cli *c, int argc, char **argv)
                         for (size_t i = 0; i < json_object_array_length(o); i++) {
                                 struct json_object *t = json_object_array_get_idx(o, i);
 
-                                printf("%-16s %-16s %8s %14.3f %18.6f %14.1f %14.1f\n", jstr(t, "tenant"), jstr(t, "policy"),
-                                       jstr(t, "tasks"), atof(jstr(t, "cpu_seconds")),
+                                printf("%-16s %-16s %8s %14.3f %18.6f %14.1f %14.1f\n", jstr(t, "tenant"),
+                                       jstr(t, "policy"), jstr(t, "tasks"), atof(jstr(t, "cpu_seconds")),
                                        atof(jstr(t, "memory_byte_seconds")) / 1073741824.0 / 3600.0,
                                        atof(jstr(t, "io_read_bytes")) / 1048576.0,
                                        atof(jstr(t, "io_write_bytes")) / 1048576.0);
@@ -451,7 +455,8 @@ static int cmd_usage(const struct cli *c, int argc, char **argv)
                 unsigned status;
                 size_t len;
 
-                r = client_request(client_socket_path(c->socket), "GET", path, NULL, "text/csv", &status, &body, &len);
+                r = client_request(client_socket_path(c->socket), "GET", path, NULL, "text/csv", &status,
+                                   &body, &len);
                 if (r < 0 || status >= 300)
                         return call(c, "GET", path, NULL, &o); /* the same request, for its error message */
                 fwrite(body, 1, len, stdout);
@@ -459,8 +464,8 @@ static int cmd_usage(const struct cli *c, int argc, char **argv)
         }
         r = call(c, "GET", path, NULL, &o);
         if (r == EXIT_OK && !c->json && json_object_object_get_ex(o, "records", &recs)) {
-                printf("%-12s %-16s %-12s %-12s %10s %10s %12s %6s  %s\n", "ID", "NAME", "POLICY", "TENANT", "WALL(s)",
-                       "CPU(s)", "PEAK(MiB)", "EXIT", "END");
+                printf("%-12s %-16s %-12s %-12s %10s %10s %12s %6s  %s\n", "ID", "NAME", "POLICY", "TENANT",
+                       "WALL(s)", "CPU(s)", "PEAK(MiB)", "EXIT", "END");
                 for (size_t i = 0; i < json_object_array_length(recs); i++) {
                         struct json_object *t = json_object_array_get_idx(recs, i);
                         char exit_s[16], end_s[32];
@@ -471,11 +476,12 @@ static int cmd_usage(const struct cli *c, int argc, char **argv)
                         if (*jstr(t, "exit_signal"))
                                 snprintf(exit_s, sizeof(exit_s), "sig%s", jstr(t, "exit_signal"));
                         else
-                                snprintf(exit_s, sizeof(exit_s), "%s", *jstr(t, "exit_code") ? jstr(t, "exit_code") : "?");
-                        printf("%-12s %-16.16s %-12.12s %-12.12s %10.3f %10.3f %12.1f %6s  %s\n", jstr(t, "id"), jstr(t, "name"),
-                               jstr(t, "policy"), jstr(t, "tenant"), atof(jstr(t, "wall_seconds")),
-                               atof(jstr(t, "cpu_seconds")), atof(jstr(t, "memory_peak_bytes")) / 1048576.0, exit_s,
-                               end_s);
+                                snprintf(exit_s, sizeof(exit_s), "%s",
+                                         *jstr(t, "exit_code") ? jstr(t, "exit_code") : "?");
+                        printf("%-12s %-16.16s %-12.12s %-12.12s %10.3f %10.3f %12.1f %6s  %s\n",
+                               jstr(t, "id"), jstr(t, "name"), jstr(t, "policy"), jstr(t, "tenant"),
+                               atof(jstr(t, "wall_seconds")), atof(jstr(t, "cpu_seconds")),
+                               atof(jstr(t, "memory_peak_bytes")) / 1048576.0, exit_s, end_s);
                 }
         }
         json_object_put(o);

@@ -61,14 +61,20 @@ static int usage_filter(const struct http_request *req, struct ledger_filter *f,
         const char *limit = http_query(req, "limit"), *after = http_query(req, "after_seq");
         uint64_t v;
 
-        *f = (struct ledger_filter){ .tenant = http_query(req, "tenant"), .policy = http_query(req, "policy") };
+        *f = (struct ledger_filter){ .tenant = http_query(req, "tenant"),
+                                     .policy = http_query(req, "policy") };
         if (since && parse_time_ns(since, &f->since_ns) < 0)
-                return http_reply_error(resp, 400, "since: '%s' is not a time (unix seconds or RFC 3339 UTC)", since) ?: -1;
+                return http_reply_error(resp, 400, "since: '%s' is not a time (unix seconds or RFC 3339 UTC)",
+                                        since)
+                           ?: -1;
         if (until && parse_time_ns(until, &f->until_ns) < 0)
-                return http_reply_error(resp, 400, "until: '%s' is not a time (unix seconds or RFC 3339 UTC)", until) ?: -1;
+                return http_reply_error(resp, 400, "until: '%s' is not a time (unix seconds or RFC 3339 UTC)",
+                                        until)
+                           ?: -1;
         if (limit) {
                 if (parse_u64_range(limit, 1, LEDGER_QUERY_LIMIT_MAX, &v) < 0)
-                        return http_reply_error(resp, 400, "limit: must be 1..%u", LEDGER_QUERY_LIMIT_MAX) ?: -1;
+                        return http_reply_error(resp, 400, "limit: must be 1..%u", LEDGER_QUERY_LIMIT_MAX)
+                                   ?: -1;
                 f->limit = (unsigned)v;
         }
         if (after && parse_u64(after, &f->after_seq) < 0)
@@ -100,7 +106,8 @@ int route_usage(struct agent *a, const struct http_request *req, const char *arg
                 if (r == -EINVAL)
                         return http_reply_error(resp, 400, "%s", ledger_errmsg(a->ledger));
                 if (r == -EFBIG)
-                        return http_reply_error(resp, 413, "the answer would exceed %u MiB: use limit and after_seq",
+                        return http_reply_error(resp, 413,
+                                                "the answer would exceed %u MiB: use limit and after_seq",
                                                 USAGE_MAX_BYTES >> 20);
                 return http_reply_error(resp, 500, "reading the ledger failed: %s", ledger_errmsg(a->ledger));
         }

@@ -73,7 +73,8 @@ static int snapshot_take(struct agent *a, struct metrics_snapshot *m)
                         .tenant = t->tenant,
                         .running = t->state == TASK_RUNNING,
                         .frozen = t->frozen,
-                        .frozen_seconds = task_frozen_seconds(t), .memory_byte_seconds = t->mem_byte_seconds,
+                        .frozen_seconds = task_frozen_seconds(t),
+                        .memory_byte_seconds = t->mem_byte_seconds,
                         .start_time = (double)t->start_ns / 1e9,
                         .spec = &t->policy,
                 };
@@ -128,8 +129,9 @@ static int usage_from_ledger(const struct ledger_totals *t, void *userdata)
         return 0;
 }
 
-/* Ended tasks from the ledger's totals, plus running tasks as read now: a task's final record is at least what
- * was last read while it ran, so the sum never goes backwards, and the ledger keeps it across restarts. */
+/* Ended tasks from the ledger's totals, plus running tasks as read now: a task's final record is at least
+ * what was last read while it ran, so the sum never goes backwards, and the ledger keeps it across restarts.
+ */
 static int usage_collect(struct agent *a, const struct metrics_snapshot *m, struct usage_list *l)
 {
         int r = ledger_totals(a->ledger, usage_from_ledger, l);
