@@ -623,9 +623,9 @@ static bool released(const char *subsys)
         return false;
 }
 
-static int require_in_namespace(void)
+static int require_steps(const char *dir, const char *name, struct cg_host **hp)
 {
-        char dir[64], name[POLICY_NAME_MAX], path[256];
+        char path[256];
         struct cg_host_paths paths = { .mount_dir = dir };
         struct cg_report rep;
         struct cg_host *h = NULL;
@@ -634,16 +634,11 @@ static int require_in_namespace(void)
         struct policy p;
         _cleanup_free_ char *prio = NULL;
 
-        CHECK(unshare(CLONE_NEWNS) == 0);
-        CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
-        snprintf(dir, sizeof(dir), "/tmp/cgmeter-req-%d", (int)getpid());
-        snprintf(name, sizeof(name), "cgmeter-req-%d", (int)getpid());
         CHECK(cg_host_open_at(&paths, name, true, &h) == 0);
+        *hp = h;
         /* another process may have mounted them on the host since the parent looked: nothing to test then */
         if (cg_host_require(h, CG_MASK(CG_NET_CLS) | CG_MASK(CG_NET_PRIO) | CG_MASK(CG_PERF_EVENT), &rep) ==
             0) {
-                cg_host_remove(h);
-                cg_host_free(h);
                 return 77;
         }
         snprintf(path, sizeof(path),
@@ -673,16 +668,48 @@ static int require_in_namespace(void)
         CHECK(cg_node_remove(h, pn) == 0);
         cg_node_free(pn);
         CHECK(cg_host_remove(h) == 0);
-        cg_host_free(h);
         /* best effort: if another process holds cgroups in these hierarchies too, they outlive this unmount
          * until that process is done with them; nothing of this test's is left in them either way */
         (void)(released("net_cls") && released("perf_event"));
-        snprintf(path, sizeof(path), "%s/net_cls,net_prio", dir);
-        CHECK(umount(path) == 0 && rmdir(path) == 0);
-        snprintf(path, sizeof(path), "%s/perf_event", dir);
-        CHECK(umount(path) == 0 && rmdir(path) == 0);
-        CHECK(rmdir(dir) == 0);
         return 0;
+}
+
+/* In a mount namespace of its own; whatever happened, nothing is left: the test's cgroups in every hierarchy,
+ * its mounts (a v1 hierarchy holding cgroups would outlive them, hidden) and its directory. */
+static int require_in_namespace(void)
+{
+        static const char *const hier[] = { "net_cls,net_prio", "perf_event" };
+        char dir[64], name[POLICY_NAME_MAX], path[256];
+        struct cg_host *h = NULL;
+        struct cg_node *n = NULL;
+        int r;
+
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return __LINE__;
+        snprintf(dir, sizeof(dir), "/tmp/cgmeter-req-%d", (int)getpid());
+        snprintf(name, sizeof(name), "cgmeter-req-%d", (int)getpid());
+        r = require_steps(dir, name, &h);
+        if (h) {
+                if (cg_node_open(h, "p", "t1", &n) == 0) {
+                        cg_node_remove(h, n);
+                        cg_node_free(n);
+                }
+                if (cg_node_open(h, "p", NULL, &n) == 0) {
+                        cg_node_remove(h, n);
+                        cg_node_free(n);
+                }
+                cg_host_remove(h);
+                cg_host_free(h);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(hier); i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, hier[i]);
+                if (umount(path) < 0 && errno != EINVAL && errno != ENOENT && r == 0)
+                        r = __LINE__;
+                rmdir(path);
+        }
+        if (rmdir(dir) < 0 && errno != ENOENT && r == 0)
+                r = __LINE__;
+        return r;
 }
 
 /* Missing v1 hierarchies: refused with what to do, or mounted when allowed; on v2 net_cls is refused. */
