@@ -74,7 +74,11 @@ static void probe_collectors(struct agent *a)
 
 static int on_tick(struct loop_source *s, int fd, uint32_t events, void *userdata)
 {
-        task_tick(userdata);
+        struct agent *a = userdata;
+
+        task_tick(a);
+        if (a->http)
+                http_server_restore_socket(a->http, &a->cfg);
         return 0;
 }
 

@@ -173,6 +173,7 @@ static int on_signal(struct loop_source *src, int fd, uint32_t events, void *use
                 log_info("SIGHUP: reloading policies from %s", a->cfg.policy_dir);
                 agent_reload(a, &diag, NULL);
                 diag_clear(&diag);
+                http_server_restore_socket(a->http, &a->cfg);
                 return 0;
         case SIGTERM:
         case SIGINT:

@@ -78,7 +78,7 @@ static int do_write(const struct cg_host *h, const struct cg_node *n, const stru
                         return r;
                 value = strstrip(parent);
         }
-        return write_file_at(fd, file, value);
+        return cg_write_file_at(fd, file, value);
 }
 
 /* Write l->w[0..upto) back to their restore values, last first. */

@@ -25,6 +25,11 @@ int cg_hier_init(struct cg_hier *hier, const char *point, const char *root, cons
 /* Undo mountinfo's octal escapes ("\040") in place. */
 void cg_unescape_mount(char *s);
 
+/* Every write of a cgroup file goes through this pointer (write_file_at by default), so a test can make
+ * chosen writes fail (EBUSY, EINVAL, ENOSPC, EACCES) without a kernel that produces them. The daemon never
+ * changes it. Not used for the pid write of cg_join_write_pid, which runs in the launched child. */
+extern int (*cg_write_file_at)(int dirfd, const char *path, const char *value);
+
 /* One file write of a plan. restore is what to write back if a later write fails. */
 struct cg_write {
         enum cg_controller ctrl;

@@ -18,6 +18,8 @@
 
 /* ---- detection ---- */
 
+int (*cg_write_file_at)(int dirfd, const char *path, const char *value) = write_file_at;
+
 int cg_detect_mode(const char *sysfs_root, enum cg_mode *ret)
 {
         _cleanup_free_ char *unified = NULL;
@@ -70,7 +72,7 @@ static int cpuset_inherit(int parent_fd, const char *name)
                         continue;
                 r = read_file_at(parent_fd, files[i], SMALL_FILE_MAX, &theirs, NULL);
                 if (r >= 0)
-                        r = write_file_at(fd, files[i], strstrip(theirs));
+                        r = cg_write_file_at(fd, files[i], strstrip(theirs));
                 if (r < 0)
                         return r;
         }
@@ -126,7 +128,7 @@ static unsigned enable_controllers(int dirfd, unsigned mask)
                 if (!(mask & CG_MASK(c)) || !name)
                         continue;
                 snprintf(buf, sizeof(buf), "+%s", name);
-                if (write_file_at(dirfd, "cgroup.subtree_control", buf) >= 0)
+                if (cg_write_file_at(dirfd, "cgroup.subtree_control", buf) >= 0)
                         done |= CG_MASK(c);
         }
         return done;
@@ -157,7 +159,7 @@ static int setup_v2(struct cg_host *h)
         leaf = mkdir_open(h->unified.root_fd, CG_AGENT_LEAF, false, NULL);
         if (leaf < 0)
                 return leaf;
-        r = write_file_at(leaf, "cgroup.procs", "0");
+        r = cg_write_file_at(leaf, "cgroup.procs", "0");
         if (r < 0)
                 return r;
         h->moved_self = true;
@@ -362,7 +364,7 @@ static int rmdir_at(int dirfd, const char *name)
 /* Pure v2: back into the own cgroup, which may need the controllers the agent enabled there switched off. */
 static int leave_v2(struct cg_host *h, int own)
 {
-        int r = write_file_at(own, "cgroup.procs", "0");
+        int r = cg_write_file_at(own, "cgroup.procs", "0");
 
         if (r == -EBUSY && h->own_enabled) {
                 for (int c = 0; c < CG_CONTROLLER_MAX; c++) {
@@ -371,9 +373,9 @@ static int leave_v2(struct cg_host *h, int own)
                         if (!(h->own_enabled & CG_MASK(c)))
                                 continue;
                         snprintf(buf, sizeof(buf), "-%s", cg_controller_name(c, true));
-                        (void)write_file_at(own, "cgroup.subtree_control", buf);
+                        (void)cg_write_file_at(own, "cgroup.subtree_control", buf);
                 }
-                r = write_file_at(own, "cgroup.procs", "0");
+                r = cg_write_file_at(own, "cgroup.procs", "0");
         }
         if (r >= 0)
                 h->moved_self = false;
@@ -630,11 +632,11 @@ int cg_node_freeze(const struct cg_host *h, const struct cg_node *n, bool frozen
         int fd;
 
         if (n->unified_fd >= 0 && faccessat(n->unified_fd, "cgroup.freeze", F_OK, 0) == 0)
-                return write_file_at(n->unified_fd, "cgroup.freeze", frozen ? "1" : "0");
+                return cg_write_file_at(n->unified_fd, "cgroup.freeze", frozen ? "1" : "0");
         fd = cg_node_fd(h, n, CG_FREEZER);
         if (fd < 0)
                 return -EOPNOTSUPP;
-        return write_file_at(fd, "freezer.state", frozen ? "FROZEN" : "THAWED");
+        return cg_write_file_at(fd, "freezer.state", frozen ? "FROZEN" : "THAWED");
 }
 
 int cg_node_frozen(const struct cg_host *h, const struct cg_node *n)
@@ -673,7 +675,7 @@ int cg_node_kill(const struct cg_host *h, const struct cg_node *n)
         int fd = h->n_v1 ? n->v1_fd[0] : n->unified_fd, r;
 
         if (n->unified_fd >= 0) {
-                r = write_file_at(n->unified_fd, "cgroup.kill", "1");
+                r = cg_write_file_at(n->unified_fd, "cgroup.kill", "1");
                 if (r < 0 && r != -ENOENT)
                         return r;
                 if (r >= 0 && h->mode == CG_MODE_V2)

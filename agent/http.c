@@ -597,6 +597,36 @@ fail:
         return r;
 }
 
+int http_server_restore_socket(struct http_server *s, const struct config *c)
+{
+        struct http_listener_state *ls = &s->listeners[HTTP_CONTROL_UNIX];
+        struct stat st;
+        int fd, r;
+
+        if (!s->socket_path[0] || !ls->daemon || lstat(s->socket_path, &st) == 0 || errno != ENOENT)
+                return 0;
+        /* the socket (or its directory) was removed: serve a new one at the same path. libmicrohttpd must not
+         * be stopped with suspended connections, so the streams end first (their clients reconnect). */
+        for (struct http_stream_conn *sc = s->streams; sc; sc = sc->next)
+                sc->closing = true;
+        http_server_wake(s);
+        for (size_t i = 0; i < ARRAY_SIZE(s->listeners); i++)
+                if (s->listeners[i].daemon)
+                        MHD_run(s->listeners[i].daemon);
+        loop_source_remove(ls->source);
+        ls->source = NULL;
+        MHD_stop_daemon(ls->daemon);
+        ls->daemon = NULL;
+        r = http_unix_socket(s, c->control_socket, &fd);
+        if (r >= 0)
+                r = http_start(s, HTTP_CONTROL_UNIX, c->control_socket, fd, c);
+        if (r < 0)
+                return log_error_errno(r, "the control socket %s was removed and cannot be made again",
+                                       c->control_socket);
+        log_warning("the control socket %s had been removed: serving it again", c->control_socket);
+        return 1;
+}
+
 void http_server_free(struct http_server *s)
 {
         if (!s)

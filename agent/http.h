@@ -49,6 +49,9 @@ struct http_server;
 int http_server_new(struct loop *l, const struct config *c, http_handler_fn handler, void *userdata,
                     struct http_server **ret);
 void http_server_free(struct http_server *s);
+/* If the control socket was removed (with its directory, say), make it again: 1 when it did, 0 if nothing was
+ * to do, < 0 (logged) when it could not. Called on SIGHUP and on the agent's tick. */
+int http_server_restore_socket(struct http_server *s, const struct config *c);
 
 /* Let every sleeping stream read again (new data, or a check whether its client has gone). */
 void http_server_wake(struct http_server *s);

@@ -17,6 +17,7 @@ struct loop_source {
         loop_fd_fn fn;
         void *userdata;
         struct loop_source *next_dead;
+        struct loop_source *prev, *next; /* every live source, so loop_free() frees what is left */
 };
 
 struct loop {
@@ -24,6 +25,7 @@ struct loop {
         bool quit;
         int code;
         struct loop_source *dead; /* removed during dispatch, freed after it */
+        struct loop_source *live;
         struct {
                 loop_prepare_fn fn;
                 void *userdata;
@@ -62,6 +64,8 @@ void loop_free(struct loop *l)
 {
         if (!l)
                 return;
+        while (l->live)
+                loop_source_remove(l->live);
         loop_free_dead(l);
         close(l->epfd);
         free(l);
@@ -83,6 +87,10 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, bool owns_fd, loop_fd_f
                 free(s);
                 return r;
         }
+        s->next = l->live;
+        if (l->live)
+                l->live->prev = s;
+        l->live = s;
         if (ret)
                 *ret = s;
         return 0;
@@ -100,6 +108,12 @@ void loop_source_remove(struct loop_source *s)
         if (!s || s->removed)
                 return;
         s->removed = true;
+        if (s->prev)
+                s->prev->next = s->next;
+        else
+                s->loop->live = s->next;
+        if (s->next)
+                s->next->prev = s->prev;
         epoll_ctl(s->loop->epfd, EPOLL_CTL_DEL, s->fd, NULL);
         if (s->owns_fd)
                 close(s->fd);

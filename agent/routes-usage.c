@@ -19,12 +19,18 @@ static int parse_time_ns(const char *s, uint64_t *ret)
                 end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
                 if (!end || (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0))
                         return -EINVAL;
-                *ret = (uint64_t)timegm(&tm) * 1000000000ull;
+                {
+                        time_t t = timegm(&tm);
+
+                        if (t < 0 || t > 10000000000LL)
+                                return -EINVAL;
+                        *ret = (uint64_t)t * 1000000000ull;
+                }
                 return 0;
         }
         errno = 0;
         d = strtod(s, &e);
-        if (errno || e == s || *e || d < 0 || d > 1e10)
+        if (errno || e == s || *e || !(d >= 0 && d <= 1e10)) /* written so that NaN fails too */
                 return -EINVAL;
         *ret = (uint64_t)(d * 1e9);
         return 0;

@@ -353,8 +353,8 @@ static void update_node(struct agent *a, struct cg_node *node, struct policy *ap
         }
         r = cg_update(a->cg, node, applied, next, &err);
         if (r < 0) {
-                diag_add(diag, next->file, 0, "%s keeps its previous limits: %s", what,
-                         err.msg[0] ? err.msg : strerror(-r));
+                diag_add(diag, next->file, 0, "%s keeps its previous limits: %s%s%s", what, err.file,
+                         err.file[0] ? ": " : "", err.msg[0] ? err.msg : strerror(-r));
                 return;
         }
         *applied = *next;

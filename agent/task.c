@@ -432,8 +432,8 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
                 goto fail;
         }
         if (p->scope == POLICY_SCOPE_TASK && (r = cg_apply(a->cg, t->node, p, &cerr)) < 0) {
-                snprintf(errbuf, n, "cannot apply policy %s: %s", p->name,
-                         cerr.msg[0] ? cerr.msg : strerror(-r));
+                snprintf(errbuf, n, "cannot apply policy %s: %s%s%s", p->name, cerr.file,
+                         cerr.file[0] ? ": " : "", cerr.msg[0] ? cerr.msg : strerror(-r));
                 goto fail;
         }
         t->start_ns = now_realtime_ns();
