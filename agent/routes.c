@@ -124,6 +124,8 @@ static int usage_from_ledger(const struct ledger_totals *t, void *userdata)
         u->memory_byte_seconds = (double)t->memory_byte_seconds;
         u->io_read_bytes = t->io_read_bytes;
         u->io_write_bytes = t->io_write_bytes;
+        u->net_rx_bytes = t->net_rx_bytes;
+        u->net_tx_bytes = t->net_tx_bytes;
         u->oom_kills = t->oom_kills;
         u->frozen_seconds = (double)t->frozen_ns / 1e9;
         return 0;
@@ -157,6 +159,10 @@ static int usage_collect(struct agent *a, const struct metrics_snapshot *m, stru
                 u->cpu_system_seconds += (double)s->cpu.system_ns / 1e9;
                 u->io_read_bytes += s->io.rbytes;
                 u->io_write_bytes += s->io.wbytes;
+                if (s->have & CG_HAVE_NET) {
+                        u->net_rx_bytes += s->net.rx_bytes;
+                        u->net_tx_bytes += s->net.tx_bytes;
+                }
                 u->oom_kills += s->memory.oom_kill;
         }
         return 0;

@@ -32,6 +32,7 @@ struct prom_usage {
         double cpu_seconds, cpu_user_seconds, cpu_system_seconds;
         double memory_byte_seconds;
         uint64_t io_read_bytes, io_write_bytes;
+        uint64_t net_rx_bytes, net_tx_bytes;
         uint64_t oom_kills;
         double frozen_seconds;
 };
