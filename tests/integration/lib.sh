@@ -119,16 +119,18 @@ test_cgroup_dirs() {
 
 # Kill what is left in the test's cgroups (only processes this test started live there) and remove them.
 cleanup_test_cgroups() {
-        local d f pid
-        for d in $(test_cgroup_dirs); do
-                for f in $(find "$d" -name cgroup.procs 2>/dev/null); do
-                        for pid in $(cat "$f" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+        local d f pid i
+        # processes that were just killed leave their cgroups a moment later: retry for a few seconds
+        for i in $(seq 50); do
+                for d in $(test_cgroup_dirs); do
+                        for f in $(find "$d" -name cgroup.procs 2>/dev/null); do
+                                for pid in $(cat "$f" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+                        done
+                        for f in $(find "$d" -name cgroup.freeze 2>/dev/null); do echo 0 >"$f" 2>/dev/null; done
+                        find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
                 done
-        done
-        sleep 0.2
-        for d in $(test_cgroup_dirs); do
-                [ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze" 2>/dev/null
-                find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+                [ -z "$(test_cgroup_dirs)" ] && break
+                sleep 0.1
         done
         return 0
 }
