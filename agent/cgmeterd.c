@@ -97,18 +97,6 @@ static int load_config(struct agent *a, const struct options *o, struct diag_lis
         return 0;
 }
 
-static int builtin_policies(struct policy_set *ret)
-{
-        struct policy *p = calloc(1, sizeof(*p));
-
-        if (!p)
-                return -ENOMEM;
-        policy_init(p, "default");
-        strcpy(p->file, "<builtin>");
-        *ret = (struct policy_set){ .items = p, .n = 1 };
-        return 0;
-}
-
 /* Policies at start: a missing directory means the built-in default; a broken one stops the start. */
 static int load_policies_at_start(struct agent *a)
 {
@@ -119,7 +107,7 @@ static int load_policies_at_start(struct agent *a)
                 log_warning("policy directory %s does not exist: using the built-in default policy",
                             a->cfg.policy_dir);
                 a->policies_builtin = true;
-                r = builtin_policies(&a->policies);
+                r = policy_set_builtin(&a->policies);
         } else if (r == 0) {
                 a->policies_builtin = streq(a->policies.items[0].file, "<builtin>");
         } else {

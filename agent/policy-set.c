@@ -129,12 +129,21 @@ int policy_set_load(const char *dir, const struct policy_host *host, struct poli
         free_names(names, n);
         if (r < 0)
                 return r;
-        if (good == 0) {
-                policy_init(&items[0], "default");
-                snprintf(items[0].file, sizeof(items[0].file), "<builtin>");
-                good = 1;
-        }
+        if (good == 0)
+                return policy_set_builtin(ret); /* items is freed on return */
         *ret = (struct policy_set){ .items = TAKE_PTR(items), .n = good };
+        return 0;
+}
+
+int policy_set_builtin(struct policy_set *ret)
+{
+        struct policy *p = calloc(1, sizeof(*p));
+
+        if (!p)
+                return -ENOMEM;
+        policy_init(p, "default");
+        snprintf(p->file, sizeof(p->file), "<builtin>");
+        *ret = (struct policy_set){ .items = p, .n = 1 };
         return 0;
 }
 

@@ -201,5 +201,7 @@ struct policy_set {
  * set it has (all-or-nothing reload). */
 int policy_set_load(const char *dir, const struct policy_host *host, struct policy_set *ret,
                     struct diag_list *diag);
+/* The set of one built-in "default" policy (file "<builtin>"), used when the directory holds none. */
+int policy_set_builtin(struct policy_set *ret);
 const struct policy *policy_set_find(const struct policy_set *set, const char *name);
 void policy_set_free(struct policy_set *set);
