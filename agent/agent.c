@@ -4,6 +4,7 @@
 #include "agent.h"
 #include "events.h"
 #include "log.h"
+#include "scrape.h"
 
 int agent_reload(struct agent *a, struct diag_list *diag, struct diag_list *warnings)
 {
@@ -19,6 +20,7 @@ int agent_reload(struct agent *a, struct diag_list *diag, struct diag_list *warn
                 log_error("reload refused: the previous %zu policies stay in force", a->policies.n);
                 return r;
         }
+        task_policies_unshare(a);
         policy_set_free(&a->policies);
         a->policies = next;
         a->policies_builtin = next.n == 1 && streq(next.items[0].file, "<builtin>");
@@ -57,6 +59,7 @@ static void probe_collectors(struct agent *a)
                         ex.fd[COLLECTOR_SOURCE_PIDS] = h->v1[i].root_fd;
         }
         ex.fd[COLLECTOR_SOURCE_UNIFIED] = h->unified.root_fd;
+        a->collector_roots = ex;
         a->collectors_enabled = 0;
         for (size_t i = 0; collector_registry[i]; i++) {
                 char why[256] = "";
@@ -82,8 +85,10 @@ static int on_tick(struct loop_source *s, int fd, uint32_t events, void *userdat
         return 0;
 }
 
-/* Each running task holds about this many fds: its cgroup in every hierarchy, cgroup.events, its pidfd. */
-#define FDS_PER_TASK 16
+/* Each running task holds about this many fds: its unified cgroup directory, its pidfd, its OOM eventfd, and
+ * one to spare (v1 directories are opened when used, cgroup.events share one inotify fd). [perf_event]
+ * counters (events x CPUs) and pressure triggers (one each) come on top, for the policies that have them. */
+#define FDS_PER_TASK 4
 #define FDS_RESERVED 256 /* listeners, connections, the ledger, watchers of the agent itself */
 
 /* Hold as many tasks as the hard open-file limit allows; tasks get the limit the agent was started with. */
@@ -161,9 +166,11 @@ void agent_stop(struct agent *a)
         } else if (a->n_running > 0) {
                 log_info("%zu task(s) keep running; a restarted agent re-adopts them", a->n_running);
         }
+        scrape_free(a); /* its workers read the tasks' cgroups: before they go */
         loop_source_remove(a->tick);
         a->tick = NULL;
         events_free(a);
+        task_watch_close(a);
         task_free_all(a);
         a->cg = cg_host_free(a->cg);
         ledger_close(a->ledger);

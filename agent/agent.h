@@ -12,20 +12,24 @@
 #include "task.h"
 
 struct events;
+struct scrape;
 
 struct agent {
         struct config cfg;
         const char *config_arg;     /* -c FILE, or NULL for the default path */
         const char *policy_dir_arg; /* --policy-dir DIR, overrides the config */
         struct policy_set policies;
-        bool policies_builtin; /* the built-in default, because the directory holds none */
+        bool policies_builtin;                 /* the built-in default, because the directory holds none */
+        const struct policy **policies_shared; /* per item of policies: the copy its tasks share (lazily) */
         uint64_t reloads_ok, reloads_failed;
         uint64_t started_ns; /* realtime */
         struct loop *loop;
         struct http_server *http;
         struct cg_host *cg;
         uint32_t collectors_enabled; /* registry bits that probed as supported */
-        struct task *tasks;          /* newest first */
+        struct collector_target
+            collector_roots; /* the hierarchies' root fds (borrowed from cg), per source */
+        struct task *tasks;  /* newest first */
         size_t n_running;
         struct policy_node *policy_nodes;
         struct loop_source *tick;
@@ -34,6 +38,9 @@ struct agent {
         uint64_t fd_task_cap;        /* tasks the open-file limit allows (about FDS_PER_TASK each) */
         uint64_t last_checkpoint_ns; /* monotonic */
         struct events *events;       /* OOM and pressure watchers, the event log (events.c) */
+        struct scrape *scrape;       /* the /metrics read in progress (scrape.c) */
+        int cgevents_fd;             /* inotify: every running task's cgroup.events (one fd for all) */
+        struct loop_source *cgevents_src;
 };
 
 /* The cgroup of one policy: limits live here when the policy's scope is "policy". */

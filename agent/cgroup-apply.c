@@ -20,8 +20,10 @@ static int check_list(const struct cg_host *h, const struct cg_node *n, const st
 {
         for (size_t i = 0; i < l->n; i++) {
                 const struct cg_write *w = &l->w[i];
-                int fd = cg_node_fd(h, n, w->ctrl);
+                _cleanup_close_ int fd = cg_node_dirfd(h, n, w->ctrl);
 
+                if (fd == -ENOENT)
+                        return cg_error_set(err, w->file, fd, "the task's cgroup is gone");
                 if (fd < 0)
                         return cg_error_set(err, w->file, -EOPNOTSUPP,
                                             "the %s controller is not available to the agent on this %s host",
@@ -39,7 +41,8 @@ static int check_usage(const struct cg_host *h, const struct cg_node *n, const s
         _cleanup_free_ char *buf = NULL;
         char ls[32], us[32];
         uint64_t usage;
-        int fd = cg_node_fd(h, n, CG_MEMORY), r;
+        _cleanup_close_ int fd = cg_node_dirfd(h, n, CG_MEMORY);
+        int r;
 
         if (fd < 0)
                 return 0; /* check_list() reports the missing controller */
@@ -61,12 +64,15 @@ static int check_usage(const struct cg_host *h, const struct cg_node *n, const s
 static int do_write(const struct cg_host *h, const struct cg_node *n, const struct cg_write *w,
                     const char *value)
 {
-        int fd = cg_node_fd(h, n, w->ctrl);
-        const char *file = write_file_name(fd, w);
+        _cleanup_close_ int fd = cg_node_dirfd(h, n, w->ctrl);
         _cleanup_free_ char *parent = NULL;
         _cleanup_close_ int pfd = -1;
+        const char *file;
         int r;
 
+        if (fd < 0)
+                return fd;
+        file = write_file_name(fd, w);
         if (!file)
                 return -ENOENT;
         if (streq(value, CG_FROM_PARENT)) {

@@ -413,20 +413,14 @@ int cg_host_remove(struct cg_host *h)
 
 static void node_init(struct cg_node *n)
 {
-        for (size_t i = 0; i < CG_MAX_HIER; i++)
-                n->v1_fd[i] = -1;
         n->unified_fd = -1;
-        n->events_fd = -1;
 }
 
 struct cg_node *cg_node_free(struct cg_node *n)
 {
         if (!n)
                 return NULL;
-        for (size_t i = 0; i < CG_MAX_HIER; i++)
-                closep(&n->v1_fd[i]);
         closep(&n->unified_fd);
-        closep(&n->events_fd);
         free(n);
         return NULL;
 }
@@ -492,15 +486,13 @@ static int node_new(struct cg_host *h, const char *policy, const char *task, boo
                 r = node_dir(h, h->v1[i].root_fd, n, create, h->v1[i].mask & CG_MASK(CG_CPUSET), false,
                              made[i]);
                 if (r >= 0)
-                        n->v1_fd[i] = r;
+                        close(r);
         }
         if (r >= 0 && h->unified.root_fd >= 0) {
                 r = node_dir(h, h->unified.root_fd, n, create, false, h->mode == CG_MODE_V2,
                              made[CG_MAX_HIER]);
                 if (r >= 0)
                         n->unified_fd = r;
-                if (r >= 0 && (n->events_fd = openat(r, "cgroup.events", O_RDONLY | O_CLOEXEC)) < 0)
-                        r = -errno;
         }
         if (r < 0) {
                 for (size_t i = 0; i < h->n_v1; i++)
@@ -541,19 +533,63 @@ int cg_node_remove(struct cg_host *h, struct cg_node *n)
         return r;
 }
 
-int cg_node_fd(const struct cg_host *h, const struct cg_node *n, enum cg_controller c)
+/* v2: does the node's unified dir hold controller c's files? */
+static bool v2_has(const struct cg_host *h, const struct cg_node *n, enum cg_controller c)
 {
         /* On v2 these are part of every cgroup (cpu.stat, cgroup.freeze, perf, BPF), not controllers to
          * enable. */
         const unsigned core =
             CG_MASK(CG_CPUACCT) | CG_MASK(CG_FREEZER) | CG_MASK(CG_PERF_EVENT) | CG_MASK(CG_DEVICES);
 
-        if (h->mode == CG_MODE_V2)
-                return ((h->v2_enabled | core) & CG_MASK(c)) ? n->unified_fd : -1;
+        return ((h->v2_enabled | core) & CG_MASK(c)) && n->unified_fd >= 0;
+}
+
+int cg_node_dirfd(const struct cg_host *h, const struct cg_node *n, enum cg_controller c)
+{
+        int fd;
+
+        if (h->mode == CG_MODE_V2) {
+                if (!v2_has(h, n, c))
+                        return -EOPNOTSUPP;
+                fd = fcntl(n->unified_fd, F_DUPFD_CLOEXEC, 3);
+                return fd < 0 ? -errno : fd;
+        }
+        for (size_t i = 0; i < h->n_v1; i++)
+                if (h->v1[i].mask & CG_MASK(c)) {
+                        fd = openat(h->v1[i].root_fd, n->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        return fd < 0 ? -errno : fd;
+                }
+        return -EOPNOTSUPP;
+}
+
+/* <root of hierarchy i>/<node>/name */
+static int node_openat(const struct cg_host *h, const struct cg_node *n, size_t i, const char *name,
+                       int flags)
+{
+        char path[sizeof(n->path) + NAME_MAX + 2];
+        int fd;
+
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", n->path, name) >= sizeof(path))
+                return -ENAMETOOLONG;
+        fd = openat(h->v1[i].root_fd, path, flags | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+int cg_node_open_file(const struct cg_host *h, const struct cg_node *n, enum cg_controller c,
+                      const char *name, int flags)
+{
+        int fd;
+
+        if (h->mode == CG_MODE_V2) {
+                if (!v2_has(h, n, c))
+                        return -EOPNOTSUPP;
+                fd = openat(n->unified_fd, name, flags | O_CLOEXEC);
+                return fd < 0 ? -errno : fd;
+        }
         for (size_t i = 0; i < h->n_v1; i++)
                 if (h->v1[i].mask & CG_MASK(c))
-                        return n->v1_fd[i];
-        return -1;
+                        return node_openat(h, n, i, name, flags);
+        return -EOPNOTSUPP;
 }
 
 /* Calls fn for each pid in cgroup.procs of dirfd and of its children down to depth. */
@@ -609,6 +645,7 @@ static int found_pid(pid_t pid, void *ud)
 int cg_node_populated(const struct cg_host *h, const struct cg_node *n)
 {
         _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int fd = -1;
         int r;
 
         if (n->unified_fd >= 0) {
@@ -624,26 +661,30 @@ int cg_node_populated(const struct cg_host *h, const struct cg_node *n)
         }
         if (h->n_v1 == 0)
                 return -ENOENT;
-        return for_each_pid(n->v1_fd[0], 2, found_pid, NULL); /* pure v1: no cgroup.events */
+        fd = openat(h->v1[0].root_fd, n->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return for_each_pid(fd, 2, found_pid, NULL); /* pure v1: no cgroup.events */
 }
 
 int cg_node_freeze(const struct cg_host *h, const struct cg_node *n, bool frozen)
 {
-        int fd;
+        _cleanup_close_ int fd = -1;
 
         if (n->unified_fd >= 0 && faccessat(n->unified_fd, "cgroup.freeze", F_OK, 0) == 0)
                 return cg_write_file_at(n->unified_fd, "cgroup.freeze", frozen ? "1" : "0");
-        fd = cg_node_fd(h, n, CG_FREEZER);
+        fd = cg_node_dirfd(h, n, CG_FREEZER);
         if (fd < 0)
-                return -EOPNOTSUPP;
+                return fd;
         return cg_write_file_at(fd, "freezer.state", frozen ? "FROZEN" : "THAWED");
 }
 
 int cg_node_frozen(const struct cg_host *h, const struct cg_node *n)
 {
         _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int fd = -1;
         const char *p;
-        int fd, r;
+        int r;
 
         if (n->unified_fd >= 0 && faccessat(n->unified_fd, "cgroup.freeze", F_OK, 0) == 0) {
                 r = read_file_at(n->unified_fd, "cgroup.events", SMALL_FILE_MAX, &buf, NULL);
@@ -652,9 +693,9 @@ int cg_node_frozen(const struct cg_host *h, const struct cg_node *n)
                 p = strstr(buf, "frozen ");
                 return p ? p[7] == '1' : -EIO;
         }
-        fd = cg_node_fd(h, n, CG_FREEZER);
+        fd = cg_node_dirfd(h, n, CG_FREEZER);
         if (fd < 0)
-                return -EOPNOTSUPP;
+                return fd;
         r = read_file_at(fd, "freezer.state", SMALL_FILE_MAX, &buf, NULL);
         if (r < 0)
                 return r;
@@ -672,7 +713,8 @@ static int kill_pid(pid_t pid, void *ud)
 int cg_node_kill(const struct cg_host *h, const struct cg_node *n)
 {
         const struct timespec pause = { .tv_nsec = 1000000 };
-        int fd = h->n_v1 ? n->v1_fd[0] : n->unified_fd, r;
+        _cleanup_close_ int v1 = -1;
+        int fd = n->unified_fd, r;
 
         if (n->unified_fd >= 0) {
                 r = cg_write_file_at(n->unified_fd, "cgroup.kill", "1");
@@ -683,6 +725,11 @@ int cg_node_kill(const struct cg_host *h, const struct cg_node *n)
         }
         /* Without cgroup.kill (or on hybrid, for anything outside the unified node) processes may fork while
          * we kill: repeat until a pass finds nobody. */
+        if (h->n_v1) {
+                fd = v1 = openat(h->v1[0].root_fd, n->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return errno == ENOENT ? 0 : -errno;
+        }
         for (int pass = 0; pass < 1000; pass++) {
                 unsigned seen = 0;
 
@@ -704,9 +751,9 @@ int cg_node_join_fds(const struct cg_host *h, const struct cg_node *n, struct cg
                         return -errno;
         }
         for (size_t i = 0; i < h->n_v1; i++) {
-                j.procs_fd[i] = openat(n->v1_fd[i], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+                j.procs_fd[i] = node_openat(h, n, i, "cgroup.procs", O_WRONLY);
                 if (j.procs_fd[i] < 0) {
-                        int r = -errno;
+                        int r = j.procs_fd[i];
 
                         j.n_procs = i;
                         cg_join_close(&j);

@@ -108,9 +108,10 @@ struct cg_node {
         char policy[POLICY_NAME_MAX];
         char task[POLICY_NAME_MAX];     /* "" for a policy node */
         char path[2 * POLICY_NAME_MAX]; /* "policy" or "policy/task", relative to <own>/<root> */
-        int v1_fd[CG_MAX_HIER];         /* indexed like host->v1; O_RDONLY|O_DIRECTORY */
-        int unified_fd;                 /* -1 without a unified tree */
-        int events_fd;                  /* unified cgroup.events, O_RDONLY: poll for POLLPRI; -1 if none */
+        /* v1 directories are opened when used (cg_node_dirfd), not held: an agent with thousands of tasks
+         * would otherwise hold one fd per hierarchy and task, and run out of open files (hard limit 20000
+         * without CAP_SYS_RESOURCE), for directories it reaches in one openat from the hierarchy's root fd */
+        int unified_fd; /* -1 without a unified tree */
 };
 
 /* mkdir <policy>[/<task>] in every hierarchy (the policy level may exist). On failure nothing new is left. */
@@ -121,16 +122,22 @@ int cg_node_open(struct cg_host *host, const char *policy, const char *task, str
  * trying every hierarchy. The node stays allocated: call cg_node_free(). */
 int cg_node_remove(struct cg_host *host, struct cg_node *node);
 struct cg_node *cg_node_free(struct cg_node *node);
-/* The dirfd holding controller c's files for this node (its v1 hierarchy; on v2 the unified dir when c is
- * enabled or part of every cgroup2 cgroup: cpuacct, freezer, perf_event, devices); -1 if none. */
-int cg_node_fd(const struct cg_host *host, const struct cg_node *node, enum cg_controller c);
+/* A new O_DIRECTORY fd (the caller closes it) of the directory holding controller c's files for this node:
+ * its v1 hierarchy, or on v2 the unified dir when c is enabled or part of every cgroup2 cgroup (cpuacct,
+ * freezer, perf_event, devices). -EOPNOTSUPP if this host has no such directory, -ENOENT if it is gone. */
+int cg_node_dirfd(const struct cg_host *host, const struct cg_node *node, enum cg_controller c);
+/* Open file name of controller c for this node in one openat from the hierarchy's root fd (no directory fd
+ * needed); flags get O_CLOEXEC. Errors as cg_node_dirfd(). */
+int cg_node_open_file(const struct cg_host *host, const struct cg_node *node, enum cg_controller c,
+                      const char *name, int flags);
 
 /* 1 if processes are in the node or below, 0 if not: cgroup.events where a unified tree exists (on hybrid the
  * launcher must put tasks into the unified node as well: cg_join.unified_fd), else v1 cgroup.procs. */
 int cg_node_populated(const struct cg_host *host, const struct cg_node *node);
 /* Freeze or thaw: cgroup.freeze where a unified tree exists (hybrid too), else v1 freezer.state. Freezing
  * completes asynchronously: cg_node_frozen() is 1 once every process is frozen ("frozen 1" in cgroup.events,
- * poll events_fd for POLLPRI; FROZEN in v1 freezer.state), 0 before. */
+ * watch cgroup.events (inotify IN_MODIFY, or POLLPRI on an open fd); FROZEN in v1 freezer.state), 0 before.
+ */
 int cg_node_freeze(const struct cg_host *host, const struct cg_node *node, bool frozen);
 int cg_node_frozen(const struct cg_host *host, const struct cg_node *node);
 /* SIGKILL everything: cgroup.kill where present, else kill each pid of cgroup.procs until empty. */

@@ -6,4 +6,5 @@ libcgm_daemon_a_SOURCES = \
 	agent/loop.c agent/loop.h \
 	agent/http.c agent/http.h \
 	agent/routes.c agent/routes.h agent/routes-tasks.c agent/routes-usage.c \
+	agent/scrape.c agent/scrape.h \
 	agent/client.c agent/client.h

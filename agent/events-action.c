@@ -249,7 +249,7 @@ static int on_restart_due(struct loop_source *s, int fd, uint32_t events, void *
 
 void events_schedule_restart(struct agent *a, struct task *t, unsigned restarts)
 {
-        const struct policy *p = &t->policy;
+        const struct policy *p = t->policy;
         struct events_restart *rs;
         uint64_t delay;
         int r;
@@ -316,7 +316,7 @@ static void act_on_task(struct agent *a, struct task *t, const struct event *e)
 
 void events_act(struct agent *a, struct task *t, const struct event *e)
 {
-        const struct policy *p = t ? &t->policy : policy_set_find(&a->policies, e->policy);
+        const struct policy *p = t ? t->policy : policy_set_find(&a->policies, e->policy);
         int r;
 
         if (e->action == POLICY_ACTION_RECORD || !p)
@@ -341,7 +341,7 @@ void events_act(struct agent *a, struct task *t, const struct event *e)
         }
         /* an event of a policy's cgroup (scope = policy) acts on each of its tasks */
         for (struct task *it = a->tasks; it; it = it->next)
-                if (it->state == TASK_RUNNING && streq(it->policy.name, e->policy))
+                if (it->state == TASK_RUNNING && streq(it->policy->name, e->policy))
                         act_on_task(a, it, e);
 }
 

@@ -24,7 +24,7 @@ struct events_watch {
         struct events_pnode *pn; /* ... the policy's cgroup (scope = policy) */
         enum events_watch_kind kind;
         struct loop_source *src;   /* owns the watched fd */
-        int dirfd;                 /* borrowed from the cg_node: where the counters are read */
+        struct cg_node *node;      /* the cgroup watched (the task's or the policy's; outlives the watch) */
         struct oom_counts last;    /* at the last reading: kills are counted from here */
         struct oom_counts settled; /* at the last settled reading: OOMs without a kill are judged from here */
         struct policy_trigger trig;      /* pressure watchers */

@@ -37,9 +37,19 @@ int events_new(struct agent *a)
 
 static void watch_free(struct events_watch *w)
 {
+        if (!w)
+                return;
         loop_source_remove(w->recheck_src);
         loop_source_remove(w->src);
         free(w);
+}
+
+/* The directory of the node's memory files (unified dir on v2), opened when needed: a watch holds no
+ * directory fd (thousands of tasks would otherwise hold one each). -EOPNOTSUPP without a memory controller.
+ */
+static int memory_dirfd(struct agent *a, const struct cg_node *node)
+{
+        return cg_node_dirfd(a->cg, node, CG_MEMORY);
 }
 
 static void watches_free(struct events_watch **list)
@@ -99,7 +109,7 @@ const struct event_ring *events_ring(const struct agent *a)
 void events_emit(struct agent *a, struct task *t, const char *policy, struct event *e)
 {
         struct events *ev = ev_of(a);
-        const struct policy *p = t ? &t->policy : policy_set_find(&a->policies, policy);
+        const struct policy *p = t ? t->policy : policy_set_find(&a->policies, policy);
         const struct event *stored;
 
         e->time_ns = now_realtime_ns();
@@ -131,10 +141,13 @@ void events_emit(struct agent *a, struct task *t, const char *policy, struct eve
 static int oom_read(struct events_watch *w, struct oom_counts *ret)
 {
         _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int dirfd = memory_dirfd(w->agent, w->node);
         bool v1 = w->kind == WATCH_OOM_V1;
         int r;
 
-        r = read_file_at(w->dirfd, v1 ? "memory.oom_control" : "memory.events", 4096, &buf, NULL);
+        if (dirfd < 0)
+                return dirfd;
+        r = read_file_at(dirfd, v1 ? "memory.oom_control" : "memory.events", 4096, &buf, NULL);
         if (r < 0)
                 return r;
         return v1 ? events_parse_oom_control(buf, ret) : events_parse_memory_events(buf, ret);
@@ -142,14 +155,14 @@ static int oom_read(struct events_watch *w, struct oom_counts *ret)
 
 static const char *watch_policy(const struct events_watch *w)
 {
-        return w->et ? w->et->t->policy.name : w->pn->policy;
+        return w->et ? w->et->t->policy->name : w->pn->policy;
 }
 
 static void oom_emit(struct agent *a, struct events_watch *w, enum event_kind kind, uint64_t counter)
 {
         struct task *t = w->et ? w->et->t : NULL;
         const char *policy = watch_policy(w);
-        const struct policy *p = t ? &t->policy : policy_set_find(&a->policies, policy);
+        const struct policy *p = t ? t->policy : policy_set_find(&a->policies, policy);
         struct event e = { .kind = kind, .resource = PSI_MEMORY };
 
         e.action = p ? p->oom_action : POLICY_ACTION_RECORD;
@@ -208,7 +221,7 @@ static void watch_unlink(struct events_watch *w)
 static void policy_recheck_tasks(struct agent *a, const char *policy)
 {
         for (struct task *t = a->tasks; t; t = t->next) {
-                if (t->state != TASK_RUNNING || !t->events || !streq(t->policy.name, policy))
+                if (t->state != TASK_RUNNING || !t->events || !streq(t->policy->name, policy))
                         continue;
                 for (struct events_watch *w = t->events->watches; w; w = w->next)
                         if (w->kind == WATCH_OOM_V1 || w->kind == WATCH_OOM_V2) {
@@ -316,13 +329,13 @@ static int register_v1_event(int dirfd, const char *file, const char *args, int 
 }
 
 static struct events_watch *watch_new(struct agent *a, struct events_task *et, struct events_pnode *pn,
-                                      enum events_watch_kind kind, int dirfd)
+                                      enum events_watch_kind kind, struct cg_node *node)
 {
         struct events_watch *w = calloc(1, sizeof(*w));
 
         if (!w)
                 return NULL;
-        *w = (struct events_watch){ .agent = a, .et = et, .pn = pn, .kind = kind, .dirfd = dirfd };
+        *w = (struct events_watch){ .agent = a, .et = et, .pn = pn, .kind = kind, .node = node };
         return w;
 }
 
@@ -339,30 +352,33 @@ static int oom_watch(struct agent *a, struct events_task *et, struct events_pnod
                      bool baseline_now)
 {
         bool v2 = a->cg->mode == CG_MODE_V2;
-        int dirfd = v2 ? node->unified_fd : cg_node_fd(a->cg, node, CG_MEMORY);
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int dirfd = memory_dirfd(a, node), fd = -1;
         struct events_watch *w;
         int r;
 
-        if (dirfd < 0)
+        if (dirfd == -EOPNOTSUPP)
                 return 0; /* no memory controller here: nothing to watch */
-        if (v2) {
-                fd = openat(dirfd, "memory.events", O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        return errno == ENOENT ? 0 : -errno;
-        } else {
-                r = register_v1_event(dirfd, "memory.oom_control", NULL, &fd);
-                if (r < 0)
-                        return r;
-        }
-        w = watch_new(a, et, pn, v2 ? WATCH_OOM_V2 : WATCH_OOM_V1, dirfd);
+        if (dirfd < 0)
+                return dirfd;
+        w = watch_new(a, et, pn, v2 ? WATCH_OOM_V2 : WATCH_OOM_V1, node);
         if (!w)
                 return -ENOMEM;
+        if (v2) {
+                fd = openat(dirfd, "memory.events", O_RDONLY | O_CLOEXEC);
+                r = fd < 0 ? (errno == ENOENT ? 0 : -errno) : 1;
+        } else {
+                r = register_v1_event(dirfd, "memory.oom_control", NULL, &fd);
+                r = r < 0 ? r : 1;
+        }
+        if (r <= 0) { /* 0: no memory.events here, nothing to watch */
+                watch_free(w);
+                return r;
+        }
         if (baseline_now && oom_read(w, &w->last) == 0)
                 w->settled = w->last;
         r = loop_add_fd(a->loop, fd, v2 ? EPOLLPRI : EPOLLIN, true, on_oom, w, &w->src);
         if (r < 0) {
-                free(w);
+                watch_free(w);
                 return r;
         }
         TAKE_FD(fd);
@@ -401,7 +417,9 @@ static int on_pressure(struct loop_source *s, int fd, uint32_t events, void *use
 
                 if (read(fd, &v, sizeof(v)) < 0)
                         return errno == EAGAIN ? 0 : -errno;
-                if (faccessat(w->dirfd, "memory.pressure_level", F_OK, 0) < 0) {
+                _cleanup_close_ int dirfd = memory_dirfd(w->agent, w->node);
+
+                if (dirfd < 0 || faccessat(dirfd, "memory.pressure_level", F_OK, 0) < 0) {
                         watch_unlink(w);
                         return 0;
                 }
@@ -475,9 +493,9 @@ static int pressure_watch(struct agent *a, struct events_task *et, struct events
         for (size_t i = 0; i < p->n_triggers; i++) {
                 const struct policy_trigger *tr = &p->triggers[i];
                 bool v1 = node->unified_fd < 0;
-                int dirfd = v1 ? cg_node_fd(a->cg, node, CG_MEMORY) : node->unified_fd;
+                _cleanup_close_ int v1dir = -1;
                 struct events_watch *w;
-                int fd = -1, r;
+                int dirfd, fd = -1, r;
 
                 if (v1 && tr->resource != PSI_MEMORY) {
                         log_error("policy %s (%s:%u): %s pressure cannot be watched on a pure cgroup v1 host "
@@ -485,26 +503,26 @@ static int pressure_watch(struct agent *a, struct events_task *et, struct events
                                   p->name, p->file, tr->line, psi_resource_name(tr->resource));
                         return -EOPNOTSUPP;
                 }
+                dirfd = v1 ? (v1dir = memory_dirfd(a, node)) : node->unified_fd;
                 if (dirfd < 0)
-                        return -EOPNOTSUPP;
+                        return dirfd;
+                w = watch_new(a, et, pn, v1 ? WATCH_LEVEL_V1 : WATCH_PSI, node);
+                if (!w)
+                        return -ENOMEM;
                 r = v1 ? register_v1_event(dirfd, "memory.pressure_level", events_pressure_level(tr->full),
                                            &fd)
                        : psi_open(a, p, tr, dirfd, &fd);
                 if (r < 0) {
                         log_error("policy %s (%s:%u): cannot set the %s pressure trigger: %s", p->name,
                                   p->file, tr->line, psi_resource_name(tr->resource), strerror(-r));
+                        watch_free(w);
                         return r;
-                }
-                w = watch_new(a, et, pn, v1 ? WATCH_LEVEL_V1 : WATCH_PSI, dirfd);
-                if (!w) {
-                        close(fd);
-                        return -ENOMEM;
                 }
                 w->trig = *tr;
                 r = loop_add_fd(a->loop, fd, v1 ? EPOLLIN : EPOLLPRI, true, on_pressure, w, &w->src);
                 if (r < 0) {
                         close(fd);
-                        free(w);
+                        watch_free(w);
                         return r;
                 }
                 watch_link(w);
@@ -556,10 +574,10 @@ static int task_watch_all(struct agent *a, struct task *t, bool adopted)
         r = oom_watch(a, et, NULL, t->node, adopted);
         if (r < 0)
                 goto fail;
-        if (t->policy.scope == POLICY_SCOPE_POLICY)
-                r = policy_watch(a, &t->policy, adopted);
+        if (t->policy->scope == POLICY_SCOPE_POLICY)
+                r = policy_watch(a, t->policy, adopted);
         else
-                r = pressure_watch(a, et, NULL, &t->policy, t->node);
+                r = pressure_watch(a, et, NULL, t->policy, t->node);
         if (r < 0)
                 goto fail;
         return 0;

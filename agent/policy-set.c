@@ -162,3 +162,38 @@ void policy_set_free(struct policy_set *set)
         free(set->items);
         *set = (struct policy_set){ 0 };
 }
+
+struct policy_box {
+        unsigned refs;
+        struct policy p;
+};
+
+const struct policy *policy_share(const struct policy *p)
+{
+        struct policy_box *b = malloc(sizeof(*b));
+
+        if (!b)
+                return NULL;
+        b->refs = 1;
+        b->p = *p;
+        return &b->p;
+}
+
+const struct policy *policy_ref(const struct policy *p)
+{
+        if (p)
+                container_of(p, struct policy_box, p)->refs++;
+        return p;
+}
+
+const struct policy *policy_unref(const struct policy *p)
+{
+        struct policy_box *b;
+
+        if (!p)
+                return NULL;
+        b = container_of(p, struct policy_box, p);
+        if (--b->refs == 0)
+                free(b);
+        return NULL;
+}

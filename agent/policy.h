@@ -205,3 +205,12 @@ int policy_set_load(const char *dir, const struct policy_host *host, struct poli
 int policy_set_builtin(struct policy_set *ret);
 const struct policy *policy_set_find(const struct policy_set *set, const char *name);
 void policy_set_free(struct policy_set *set);
+
+/* A read-only copy of a policy, shared by reference: every task holds its policy this way (a policy is about
+ * 17 KB, and one copy per task would be most of the agent's memory with thousands of tasks). Counting is not
+ * atomic: one thread only (the agent's loop). policy_share() copies p and starts at one reference; NULL when
+ * out of memory. */
+const struct policy *policy_share(const struct policy *p);
+const struct policy *policy_ref(const struct policy *p);
+/* Drop a reference; the copy is freed with the last one. NULL is fine. Returns NULL. */
+const struct policy *policy_unref(const struct policy *p);

@@ -166,7 +166,7 @@ int route_tasks_list(struct agent *a, const struct http_request *req, const char
         for (struct task *t = a->tasks; t; t = t->next) {
                 struct cg_sample s;
 
-                if ((policy && !streq(policy, t->policy.name)) ||
+                if ((policy && !streq(policy, t->policy->name)) ||
                     (state && !streq(state, task_state_name(t->state))))
                         continue;
                 json_object_array_add(arr, json_task(t, task_sample(a, t, &s) == 0 ? &s : NULL));
@@ -304,7 +304,7 @@ static int route_policy_freeze(struct agent *a, const char *arg, bool frozen, st
         for (struct task *t = a->tasks; t; t = t->next) {
                 int r;
 
-                if (t->state != TASK_RUNNING || !streq(t->policy.name, arg))
+                if (t->state != TASK_RUNNING || !streq(t->policy->name, arg))
                         continue;
                 r = task_freeze(a, t, frozen);
                 if (r < 0) {

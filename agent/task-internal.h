@@ -10,6 +10,10 @@ int task_watch(struct agent *a, struct task *t);
 /* The cgroup is empty (and the main process reaped when it is ours): read final values, remove the cgroup. */
 void task_finalize(struct agent *a, struct task *t);
 
+/* Open the counters of the task's [perf_event] events (none: nothing to do). What the host lacks is logged,
+ * never fatal: the task runs without those counters. A restarted agent counts from its re-adoption on. */
+void task_perf_open(struct agent *a, struct task *t);
+
 /* The task's start record in <state_dir>/tasks/<id>.json, written atomically at launch, removed at the end.
  */
 int task_state_save(struct agent *a, const struct task *t);

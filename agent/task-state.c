@@ -104,7 +104,7 @@ int task_state_save(struct agent *a, const struct task *t)
                 json_object_array_add(argv, json_object_new_string(*p));
         json_object_object_add(o, "id", json_object_new_string(t->id));
         json_object_object_add(o, "name", json_object_new_string(t->name));
-        json_object_object_add(o, "policy", json_object_new_string(t->policy.name));
+        json_object_object_add(o, "policy", json_object_new_string(t->policy->name));
         json_object_object_add(o, "tenant", json_object_new_string(t->tenant));
         json_object_object_add(o, "argv", argv);
         json_object_object_add(o, "pid", json_object_new_int64(t->pid));
@@ -246,15 +246,14 @@ static void adopt_usage(struct agent *a, struct task *t)
                 return;
         t->mem_byte_seconds = (double)cp.memory_byte_seconds;
         since = cp.end_ns > t->start_ns ? cp.end_ns : t->start_ns;
-        collector_target_init(&ct);
-        ct.v2 = a->cg->mode == CG_MODE_V2;
-        ct.fd[COLLECTOR_SOURCE_MEMORY] = cg_node_fd(a->cg, t->node, CG_MEMORY);
-        ct.fd[COLLECTOR_SOURCE_UNIFIED] = t->node->unified_fd;
+        if (collector_target_open_below(&a->collector_roots, t->node->path, &ct) < 0)
+                return;
         if (now > since && collector_memory.collect(&ct, &s) == 0 && (s.have & CG_HAVE_MEM_USAGE) &&
             now - since < mono) {
                 t->mem_last_usage = s.memory.usage;
                 t->mem_last_ns = mono - (now - since);
         }
+        collector_target_close(&ct);
 }
 
 static int adopt_task(struct agent *a, const char *policy, const char *id)
@@ -271,13 +270,20 @@ static int adopt_task(struct agent *a, const char *policy, const char *id)
         strcpy(t->id, id);
         t->adopted = true;
         if (p)
-                t->policy = *p;
+                t->policy = task_policy_share(a, p);
         else {
-                policy_init(&t->policy, policy);
+                struct policy gone;
+
+                policy_init(&gone, policy);
+                t->policy = policy_share(&gone);
                 log_warning("task %s: policy %s no longer exists; the limits in its cgroup stay", id, policy);
         }
+        if (!t->policy) {
+                task_free(t);
+                return -ENOMEM;
+        }
         strcpy(t->name, id);
-        strcpy(t->tenant, t->policy.tenant);
+        strcpy(t->tenant, t->policy->tenant);
         r = task_state_load(a, id, t);
         if (r < 0) {
                 log_warning_errno(r, "task %s: no usable start record", id);
@@ -308,9 +314,16 @@ static int adopt_task(struct agent *a, const char *policy, const char *id)
                 task_finalize(a, t);
                 return 0;
         }
+        task_perf_open(a, t);
         r = task_watch(a, t);
         if (r < 0)
                 return log_error_errno(r, "task %s: cannot watch it", id);
+        /* it may have emptied between the check above and the watch */
+        if (cg_node_populated(a->cg, t->node) == 0) {
+                t->exited = true;
+                task_finalize(a, t);
+                return 0;
+        }
         r = events_task_adopted(a, t);
         if (r < 0)
                 log_warning_errno(r, "task %s: cannot watch its OOM and pressure events", id);
@@ -338,27 +351,41 @@ static bool policy_limits_equal(const struct policy *x, const struct policy *y)
         return memcmp(x, y, sizeof(*x)) == 0;
 }
 
-static void update_node(struct agent *a, struct cg_node *node, struct policy *applied,
+/* true when next's limits were written (then next is the policy in force for node) */
+static bool update_node(struct agent *a, struct cg_node *node, const struct policy *applied,
                         const struct policy *next, const char *what, struct diag_list *diag)
 {
         struct cg_error err = { 0 };
         int r;
 
         if (policy_limits_equal(applied, next))
-                return;
+                return false;
         if (applied->scope != next->scope) {
                 diag_add(diag, next->file, 0, "%s: scope changed: applies to tasks started from now on",
                          what);
-                return;
+                return false;
         }
         r = cg_update(a->cg, node, applied, next, &err);
         if (r < 0) {
                 diag_add(diag, next->file, 0, "%s keeps its previous limits: %s%s%s", what, err.file,
                          err.file[0] ? ": " : "", err.msg[0] ? err.msg : strerror(-r));
+                return false;
+        }
+        log_info("%s: limits of policy %s updated live", what, next->name);
+        return true;
+}
+
+/* Swap t's policy for (a shared copy of) p; on allocation failure it keeps the one it has. */
+static void task_policy_swap(struct agent *a, struct task *t, const struct policy *p)
+{
+        const struct policy *next = task_policy_share(a, p);
+
+        if (!next) {
+                log_warning("task %s: out of memory: the policy in force stays", t->id);
                 return;
         }
-        *applied = *next;
-        log_info("%s: limits of policy %s updated live", what, next->name);
+        policy_unref(t->policy);
+        t->policy = next;
 }
 
 void task_update_policies(struct agent *a, struct diag_list *diag)
@@ -370,7 +397,8 @@ void task_update_policies(struct agent *a, struct diag_list *diag)
 
                 if (p && pn->limits) {
                         snprintf(what, sizeof(what), "policy %s", pn->name);
-                        update_node(a, pn->node, &pn->applied, p, what, diag);
+                        if (update_node(a, pn->node, &pn->applied, p, what, diag))
+                                pn->applied = *p;
                 }
         }
         for (struct task *t = a->tasks; t; t = t->next) {
@@ -378,17 +406,18 @@ void task_update_policies(struct agent *a, struct diag_list *diag)
 
                 if (t->state != TASK_RUNNING)
                         continue;
-                p = policy_set_find(&a->policies, t->policy.name);
+                p = policy_set_find(&a->policies, t->policy->name);
                 if (!p) {
                         log_warning("task %s: policy %s was removed; the task keeps its limits", t->id,
-                                    t->policy.name);
+                                    t->policy->name);
                         continue;
                 }
-                if (t->policy.scope == POLICY_SCOPE_POLICY || p->scope == POLICY_SCOPE_POLICY) {
-                        t->policy = *p;
+                if (t->policy->scope == POLICY_SCOPE_POLICY || p->scope == POLICY_SCOPE_POLICY) {
+                        task_policy_swap(a, t, p);
                         continue;
                 }
                 snprintf(what, sizeof(what), "task %s", t->id);
-                update_node(a, t->node, &t->policy, p, what, diag);
+                if (update_node(a, t->node, t->policy, p, what, diag))
+                        task_policy_swap(a, t, p);
         }
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -12,6 +13,8 @@
 #include "events.h"
 #include "launch.h"
 #include "log.h"
+#include "perf.h"
+#include "scrape.h"
 #include "task-internal.h"
 
 const char *task_state_name(enum task_state s)
@@ -47,6 +50,7 @@ struct task *task_alloc(void)
         if (!t)
                 return NULL;
         t->pidfd = -1;
+        t->events_wd = -1;
         return t;
 }
 
@@ -58,11 +62,14 @@ void task_free(struct task *t)
                 loop_source_remove(t->pid_src); /* owns and closes the pidfd */
                 t->pidfd = -1;
         }
-        loop_source_remove(t->events_src);
+        if (t->events_wd >= 0 && t->agent && t->agent->cgevents_src)
+                inotify_rm_watch(t->agent->cgevents_fd, t->events_wd);
         loop_source_remove(t->poll_src);
         if (t->pidfd >= 0)
                 close(t->pidfd);
         cg_node_free(t->node);
+        perf_counters_unref(t->perf);
+        policy_unref(t->policy);
         if (t->argv)
                 for (char **p = t->argv; *p; p++)
                         free(*p);
@@ -235,7 +242,7 @@ static int task_open_output(struct agent *a, const struct task *t, int *ret_fd)
         int fd;
 
         *ret_fd = -1;
-        if (t->policy.output != POLICY_OUTPUT_LOG)
+        if (t->policy->output != POLICY_OUTPUT_LOG)
                 return 0;
         if (asprintf(&dir, "%s/logs", a->cfg.state_dir) < 0 || asprintf(&path, "%s/%s.log", dir, t->id) < 0)
                 return -ENOMEM;
@@ -333,20 +340,20 @@ static int task_start_process(struct agent *a, struct task *t, char **env, const
         spec.argv = t->argv;
         spec.envp = env;
         spec.cwd = cwd;
-        spec.uid = t->policy.uid == POLICY_UNSET ? 0 : (uint32_t)t->policy.uid;
-        spec.gid = t->policy.gid == POLICY_UNSET ? 0 : (uint32_t)t->policy.gid;
-        spec.namespaces = t->policy.namespaces;
-        if (t->policy.namespaces & NS_UTS)
-                spec.hostname = t->policy.hostname[0] ? t->policy.hostname : t->id;
-        spec.uid_map = t->policy.uid_map;
-        spec.n_uid_map = t->policy.n_uid_map;
-        spec.gid_map = t->policy.gid_map;
-        spec.n_gid_map = t->policy.n_gid_map;
-        spec.init = t->policy.init;
+        spec.uid = t->policy->uid == POLICY_UNSET ? 0 : (uint32_t)t->policy->uid;
+        spec.gid = t->policy->gid == POLICY_UNSET ? 0 : (uint32_t)t->policy->gid;
+        spec.namespaces = t->policy->namespaces;
+        if (t->policy->namespaces & NS_UTS)
+                spec.hostname = t->policy->hostname[0] ? t->policy->hostname : t->id;
+        spec.uid_map = t->policy->uid_map;
+        spec.n_uid_map = t->policy->n_uid_map;
+        spec.gid_map = t->policy->gid_map;
+        spec.n_gid_map = t->policy->n_gid_map;
+        spec.init = t->policy->init;
         spec.stdin_fd = null_fd;
-        spec.stdout_fd = spec.stderr_fd = t->policy.output == POLICY_OUTPUT_INHERIT ? STDERR_FILENO
-                                          : out >= 0                                ? out
-                                                                                    : null_fd;
+        spec.stdout_fd = spec.stderr_fd = t->policy->output == POLICY_OUTPUT_INHERIT ? STDERR_FILENO
+                                          : out >= 0                                 ? out
+                                                                                     : null_fd;
         spec.nofile = a->nofile_orig;
         spec.cgroup_fd = join.unified_fd;
         spec.join_fds = join.procs_fd;
@@ -393,7 +400,11 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
         t = task_alloc();
         if (!t)
                 return -ENOMEM;
-        t->policy = *p;
+        t->policy = task_policy_share(a, p);
+        if (!t->policy) {
+                task_free(t);
+                return -ENOMEM;
+        }
         r = task_new_id(t->id);
         if (r < 0)
                 goto fail_msg;
@@ -436,6 +447,7 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
                          cerr.file[0] ? ": " : "", cerr.msg[0] ? cerr.msg : strerror(-r));
                 goto fail;
         }
+        task_perf_open(a, t); /* before the process starts: counted from its first instruction */
         t->start_ns = now_realtime_ns();
         /* integrate memory from the launch on (usage 0 then), so even a short task has byte-seconds */
         t->mem_last_ns = now_monotonic_ns();
@@ -512,30 +524,72 @@ static int on_task_pidfd(struct loop_source *s, int fd, uint32_t events, void *u
         return 0;
 }
 
-static int on_task_events(struct loop_source *s, int fd, uint32_t events, void *userdata)
+static struct task *task_by_wd(struct agent *a, int wd)
 {
-        struct task *t = userdata;
-        char buf[256];
-        ssize_t n;
+        for (struct task *t = a->tasks; t; t = t->next)
+                if (t->events_wd == wd)
+                        return t;
+        return NULL;
+}
 
-        /* kernfs signals every change of cgroup.events as EPOLLPRI|EPOLLERR until this very fd reads the file
-         * again: read it (that re-arms it); a file that can no longer be read means the cgroup is gone, then
-         * stop watching so nothing spins, and let the end check decide */
-        n = pread(fd, buf, sizeof(buf) - 1, 0);
-        if (n < 0) {
-                loop_source_remove(t->events_src);
-                t->events_src = NULL;
-        } else {
-                buf[n] = '\0';
-                if (!strstr(buf, "populated 0"))
-                        return 0; /* still running: a freeze or thaw, say */
+/* cgroup.events changed (populated, frozen): one inotify fd watches every task's, as a kernfs file reports
+ * its changes as IN_MODIFY; an fd per task (EPOLLPRI) would cost one open file per task. */
+static int on_cgroup_events(struct loop_source *s, int fd, uint32_t events, void *userdata)
+{
+        struct agent *a = userdata;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n <= 0)
+                        return n < 0 && errno != EAGAIN ? -errno : 0;
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *)p;
+                        struct task *t = task_by_wd(a, ev->wd);
+
+                        p += sizeof(*ev) + ev->len;
+                        if (!t)
+                                continue;
+                        if (ev->mask & IN_IGNORED)
+                                t->events_wd = -1; /* the cgroup is gone: the end check decides */
+                        else if (cg_node_populated(a->cg, t->node) != 0 && t->events_wd >= 0)
+                                continue; /* still running: a freeze or thaw, say */
+                        task_try_end(a, t);
+                }
         }
-        task_try_end(t->agent, t);
+}
+
+static int cgevents_open(struct agent *a)
+{
+        int fd, r;
+
+        if (a->cgevents_src)
+                return 0;
+        fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = loop_add_fd(a->loop, fd, EPOLLIN, true, on_cgroup_events, a, &a->cgevents_src);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        a->cgevents_fd = fd;
         return 0;
+}
+
+void task_watch_close(struct agent *a)
+{
+        for (struct task *t = a->tasks; t; t = t->next)
+                t->events_wd = -1;
+        loop_source_remove(a->cgevents_src);
+        a->cgevents_src = NULL;
+        a->cgevents_fd = -1;
 }
 
 int task_watch(struct agent *a, struct task *t)
 {
+        char path[64];
         int r;
 
         t->agent = a;
@@ -544,14 +598,15 @@ int task_watch(struct agent *a, struct task *t)
                 if (r < 0)
                         return r;
         }
-        if (t->node->events_fd >= 0) {
-                r = loop_add_fd(a->loop, t->node->events_fd, EPOLLPRI, false, on_task_events, t,
-                                &t->events_src);
-                if (r < 0)
-                        return r;
-        }
         /* without cgroup.events (pure v1) the agent's tick checks cgroup.procs */
-        return 0;
+        if (t->node->unified_fd < 0)
+                return 0;
+        r = cgevents_open(a);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/cgroup.events", t->node->unified_fd);
+        t->events_wd = inotify_add_watch(a->cgevents_fd, path, IN_MODIFY);
+        return t->events_wd < 0 ? -errno : 0;
 }
 
 /* Memory byte-seconds by the trapezoid rule between samples. */
@@ -569,7 +624,7 @@ void task_record(struct agent *a, const struct task *t, const struct cg_sample *
         ledger_record_init(r);
         snprintf(r->id, sizeof(r->id), "%s", t->id);
         snprintf(r->name, sizeof(r->name), "%s", t->name);
-        snprintf(r->policy, sizeof(r->policy), "%s", t->policy.name);
+        snprintf(r->policy, sizeof(r->policy), "%s", t->policy->name);
         snprintf(r->tenant, sizeof(r->tenant), "%s", t->tenant);
         ledger_command_from_argv(t->argv, r->command, sizeof(r->command));
         r->start_ns = t->start_ns;
@@ -613,8 +668,10 @@ void task_finalize(struct agent *a, struct task *t)
                 log_info("task %s: usage record written after all", t->id);
         t->ledger_pending = false;
         events_task_ended(a, t);
-        loop_source_remove(t->events_src);
-        t->events_src = NULL;
+        if (t->events_wd >= 0) {
+                inotify_rm_watch(a->cgevents_fd, t->events_wd);
+                t->events_wd = -1;
+        }
         if (t->pid_src) {
                 loop_source_remove(t->pid_src);
                 t->pid_src = NULL;
@@ -629,11 +686,13 @@ void task_finalize(struct agent *a, struct task *t)
                 struct collector_target ct;
 
                 collector_target_init(&ct);
+                ct.v2 = a->collector_roots.v2;
                 ct.fd[COLLECTOR_SOURCE_UNIFIED] = t->node->unified_fd;
                 (void)collector_net_forget(&ct);
         }
-        /* an ended task is kept for a while (metrics retention), its cgroup's fds are not */
+        /* an ended task is kept for a while (metrics retention), its cgroup's fds and counters are not */
         t->node = cg_node_free(t->node);
+        t->perf = perf_counters_unref(t->perf);
         task_state_remove(a, t);
         t->state = TASK_ENDED;
         if (t->frozen) {
@@ -668,14 +727,12 @@ int task_signal(struct agent *a, struct task *t, int sig, bool all)
                 return kill(t->pid, sig) < 0 ? -errno : 0;
         /* every process of the cgroup */
         {
-                int fd = cg_node_fd(a->cg, t->node, CG_PIDS);
+                _cleanup_close_ int pfd = cg_node_dirfd(a->cg, t->node, CG_PIDS);
                 _cleanup_free_ char *buf = NULL;
                 char *save = NULL;
                 int r;
 
-                if (fd < 0)
-                        fd = t->node->unified_fd;
-                r = read_file_at(fd, "cgroup.procs", 16 << 20, &buf, NULL);
+                r = read_file_at(pfd >= 0 ? pfd : t->node->unified_fd, "cgroup.procs", 16 << 20, &buf, NULL);
                 if (r < 0)
                         return r;
                 for (char *tok = strtok_r(buf, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
@@ -746,29 +803,11 @@ double task_frozen_seconds(const struct task *t)
         return (double)ns / 1e9;
 }
 
-static void target_from_node(struct agent *a, const struct task *t, struct collector_target *ct)
-{
-        static const struct {
-                enum collector_source src;
-                enum cg_controller ctrl;
-        } map[] = {
-                { COLLECTOR_SOURCE_CPU, CG_CPU },       { COLLECTOR_SOURCE_CPUACCT, CG_CPUACCT },
-                { COLLECTOR_SOURCE_MEMORY, CG_MEMORY }, { COLLECTOR_SOURCE_BLKIO, CG_BLKIO },
-                { COLLECTOR_SOURCE_PIDS, CG_PIDS },
-        };
-
-        collector_target_init(ct);
-        ct->v2 = a->cg->mode == CG_MODE_V2;
-        if (!ct->v2)
-                for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-                        ct->fd[map[i].src] = cg_node_fd(a->cg, t->node, map[i].ctrl);
-        ct->fd[COLLECTOR_SOURCE_UNIFIED] = t->node->unified_fd;
-}
-
 int task_sample(struct agent *a, struct task *t, struct cg_sample *ret)
 {
         struct collector_target ct;
         uint32_t failed = 0;
+        int r;
 
         if (t->state == TASK_ENDED) {
                 if (!t->have_final)
@@ -776,23 +815,25 @@ int task_sample(struct agent *a, struct task *t, struct cg_sample *ret)
                 *ret = t->final;
                 return 0;
         }
-        /* the fds belong to the node: the target only borrows them, so it is not closed here */
-        target_from_node(a, t, &ct);
-        return collector_collect_all(&ct, a->collectors_enabled, ret, &failed);
+        r = collector_target_open_below(&a->collector_roots, t->node->path, &ct);
+        if (r < 0)
+                return r;
+        ct.perf = t->perf;
+        r = collector_collect_all(&ct, a->collectors_enabled, ret, &failed);
+        collector_target_close(&ct);
+        return r;
 }
 
 /* One small read per task and tick: the usage counter only (memory.stat and the rest wait for a scrape). */
 static void task_sample_memory(struct agent *a, struct task *t, uint64_t now_mono)
 {
         bool v2 = a->cg->mode == CG_MODE_V2;
-        int fd = v2 ? t->node->unified_fd : cg_node_fd(a->cg, t->node, CG_MEMORY);
         char buf[32];
         ssize_t n;
         int rfd;
 
-        if (fd < 0)
-                return;
-        rfd = openat(fd, v2 ? "memory.current" : "memory.usage_in_bytes", O_RDONLY | O_CLOEXEC);
+        rfd = cg_node_open_file(a->cg, t->node, CG_MEMORY, v2 ? "memory.current" : "memory.usage_in_bytes",
+                                O_RDONLY);
         if (rfd < 0)
                 return;
         n = read(rfd, buf, sizeof(buf) - 1);
@@ -831,10 +872,12 @@ void task_tick(struct agent *a)
                         if (checkpoint && !t->ledger_pending)
                                 task_checkpoint(a, t);
                         /* pure v1 has no populated notification; a pending record is retried here */
-                        if (!t->events_src || t->ledger_pending)
+                        if (t->events_wd < 0 || t->ledger_pending)
                                 task_try_end(a, t);
                 }
-                if (t->state == TASK_ENDED && now - t->end_ns > a->cfg.retention_us * 1000) {
+                /* a /metrics read in progress points at the tasks: they go at a later tick */
+                if (t->state == TASK_ENDED && now - t->end_ns > a->cfg.retention_us * 1000 &&
+                    !scrape_busy(a)) {
                         *pp = t->next;
                         task_free(t);
                         continue;
@@ -859,8 +902,52 @@ void task_kill_all(struct agent *a)
         }
 }
 
+void task_perf_open(struct agent *a, struct task *t)
+{
+        const struct policy *p = t->policy;
+        _cleanup_close_ int dfd = -1;
+        uint32_t unsupported = 0;
+        int r;
+
+        if (p->n_perf_events == 0 || !(a->collectors_enabled & collector_bit(&collector_perf)))
+                return;
+        dfd = cg_node_dirfd(a->cg, t->node, CG_PERF_EVENT);
+        r = dfd < 0 ? dfd : perf_counters_open(dfd, p->perf_events, p->n_perf_events, &t->perf, &unsupported);
+        for (size_t i = 0; i < p->n_perf_events; i++)
+                if (unsupported & (UINT32_C(1) << i))
+                        log_warning("task %s: perf_event: %s unsupported on this host", t->id,
+                                    p->perf_events[i]);
+        if (r < 0 && r != -EOPNOTSUPP)
+                log_warning("task %s: perf_event: cannot open its counters: %s", t->id, strerror(-r));
+}
+
+const struct policy *task_policy_share(struct agent *a, const struct policy *p)
+{
+        size_t i = (size_t)(p - a->policies.items);
+
+        /* p is an item of the set in force: tasks of one policy share one copy until the next reload */
+        if (p < a->policies.items || i >= a->policies.n)
+                return policy_share(p);
+        if (!a->policies_shared && !(a->policies_shared = calloc(a->policies.n, sizeof(*a->policies_shared))))
+                return NULL;
+        if (!a->policies_shared[i] && !(a->policies_shared[i] = policy_share(p)))
+                return NULL;
+        return policy_ref(a->policies_shared[i]);
+}
+
+void task_policies_unshare(struct agent *a)
+{
+        if (!a->policies_shared)
+                return;
+        for (size_t i = 0; i < a->policies.n; i++)
+                policy_unref(a->policies_shared[i]);
+        free(a->policies_shared);
+        a->policies_shared = NULL;
+}
+
 void task_free_all(struct agent *a)
 {
+        task_policies_unshare(a);
         while (a->tasks) {
                 struct task *t = a->tasks;
 

@@ -27,10 +27,11 @@ struct task {
         char id[TASK_ID_LEN];
         char name[POLICY_NAME_MAX];
         char tenant[POLICY_NAME_MAX];
-        struct policy policy; /* the policy in force for this task (updated by live reloads) */
-        char **argv;          /* owned, NULL-terminated */
-        char **envp;          /* the launch request's environment (owned; NULL when adopted), for restarts */
-        char *cwd;            /* the launch request's cwd (owned; NULL: none given) */
+        const struct policy
+            *policy; /* in force for this task (a shared copy: policy_ref; live reloads swap it) */
+        char **argv; /* owned, NULL-terminated */
+        char **envp; /* the launch request's environment (owned; NULL when adopted), for restarts */
+        char *cwd;   /* the launch request's cwd (owned; NULL: none given) */
         enum task_state state;
         bool adopted;           /* found in the subtree by a restarted agent */
         pid_t pid;              /* the main process (0 once it is gone or unknown) */
@@ -41,7 +42,8 @@ struct task {
         int exit_status;           /* wait status */
         uint64_t start_ns, end_ns; /* realtime */
         struct cg_node *node;
-        struct loop_source *pid_src, *events_src, *poll_src;
+        struct loop_source *pid_src, *poll_src;
+        int events_wd; /* inotify watch of its cgroup.events (the agent's one inotify fd); -1: none */
         bool frozen;
         uint64_t frozen_since_ns; /* realtime, while frozen */
         uint64_t frozen_total_ns; /* completed frozen periods */
@@ -53,6 +55,7 @@ struct task {
         bool have_final;
         struct agent *agent;
         struct events_task *events; /* the events module's watchers (events.c) */
+        struct perf_counters *perf; /* [perf_event] counters while running (perf.h); NULL: none */
         struct task *next;
 };
 
@@ -93,3 +96,11 @@ void task_record(struct agent *a, const struct task *t, const struct cg_sample *
 /* Kill every running task and finalize it (kill_tasks_on_stop). */
 void task_kill_all(struct agent *a);
 void task_free_all(struct agent *a);
+/* A reference to the shared copy of p (an item of the set in force, or any policy): NULL when out of memory.
+ */
+const struct policy *task_policy_share(struct agent *a, const struct policy *p);
+/* Stop watching the tasks' cgroup.events (agent stop). */
+void task_watch_close(struct agent *a);
+/* Drop the agent's shared copies of the policies in force (before the set is replaced or freed); tasks keep
+ * theirs. */
+void task_policies_unshare(struct agent *a);

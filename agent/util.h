@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* The struct of type holding member at ptr (const is dropped: for objects the caller owns). */
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(uintptr_t)(ptr)-offsetof(type, member)))
 
 static inline void freep(void *p)
 {

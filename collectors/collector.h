@@ -42,6 +42,7 @@
 #define CG_HAVE_PSI_SOME(r) (UINT64_C(1) << (13 + 2 * (unsigned)(r)))
 #define CG_HAVE_PSI_FULL(r) (UINT64_C(1) << (14 + 2 * (unsigned)(r)))
 #define CG_HAVE_NET         (UINT64_C(1) << 19) /* net.* (cgroup_skb counters, unified tree) */
+#define CG_HAVE_PERF        (UINT64_C(1) << 20) /* perf.* (perf_event counters, collectors/perf.h) */
 
 #define CG_IO_MAX_DEVICES 16
 #define CG_MAX            UINT64_MAX /* "max" (no limit) in pids.max */
@@ -89,6 +90,10 @@ struct cg_sample {
                  * interfaces, since the task started or the agent's programs were first attached */
                 uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
         } net;
+        struct {
+                uint64_t count[16]; /* events[i] of the task's policy, summed over CPUs, scaled */
+                uint32_t counted;   /* bit i: events[i] is counted (supported here) */
+        } perf;
 };
 
 enum collector_source {
@@ -103,9 +108,11 @@ enum collector_source {
 
 /* One cgroup, as open directory fds, one per source (-1 when absent). On a pure v2 host only the unified fd
  * is set and v2 is true. The target owns its fds (collector_target_close). */
+struct perf_counters;
 struct collector_target {
         int fd[_COLLECTOR_SOURCE_MAX];
         bool v2;
+        const struct perf_counters *perf; /* the task's perf_event counters (perf.h), borrowed; NULL: none */
 };
 
 struct collector {
@@ -124,10 +131,13 @@ extern const struct collector collector_io;
 extern const struct collector collector_pids;
 extern const struct collector collector_psi;
 extern const struct collector collector_net;
+extern const struct collector collector_perf;
 /* Every collector, NULL-terminated. Index i is bit i of the enabled/failed masks below. */
 extern const struct collector *const collector_registry[];
 
 const struct collector *collector_find(const char *name);
+/* c's bit in the enabled/failed masks (its index in the registry); 0 if c is not in it. */
+uint32_t collector_bit(const struct collector *c);
 /* Run every collector whose bit is set in enabled (as probe found them) on t. A collector that fails with
  * anything but -ENOENT leaves its fields unset and its bit in *ret_failed; the others still run. Returns 0,
  * -ENOENT when the cgroup vanished (no sample), or another negative errno only for bad arguments. */
@@ -143,6 +153,12 @@ void collector_target_init(struct collector_target *t);
 /* Open path (relative to dirfd, or absolute) as the directory of source src, replacing any fd held there. */
 int collector_target_open(struct collector_target *t, enum collector_source src, int dirfd, const char *path);
 void collector_target_close(struct collector_target *t);
+/* Open the cgroup at path (relative, "policy/task") below each directory of roots (a target of the
+ * hierarchies' root fds, borrowed) as a target of its own: ret owns its fds. A source missing in roots stays
+ * -1. -ENOENT when the cgroup is gone. Safe on any thread: holding no fd between reads is what lets the agent
+ * keep few fds per task and read from worker threads. */
+int collector_target_open_below(const struct collector_target *roots, const char *path,
+                                struct collector_target *ret);
 
 /* For collector implementations. */
 #define COLLECTOR_FILE_MAX (64 * 1024) /* v1 memory.stat is ~1.5 KiB; blkio with many disks a few KiB */

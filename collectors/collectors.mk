@@ -4,7 +4,7 @@ libcgm_collect_a_SOURCES = \
 	collectors/collector.h collectors/registry.c \
 	collectors/parse-cgroup.c collectors/parse-cgroup.h \
 	collectors/cpu.c collectors/memory.c collectors/io.c collectors/pids.c collectors/psi.c \
-	collectors/net.c collectors/net.h
+	collectors/net.c collectors/net.h collectors/perf.c collectors/perf.h
 
 check_PROGRAMS += tests/unit/test_collect_parse
 TESTS += tests/unit/test_collect_parse

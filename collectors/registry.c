@@ -5,8 +5,8 @@
 #include "collector.h"
 
 const struct collector *const collector_registry[] = {
-        &collector_cpu, &collector_memory, &collector_io, &collector_pids,
-        &collector_psi, &collector_net,    NULL,
+        &collector_cpu, &collector_memory, &collector_io,   &collector_pids,
+        &collector_psi, &collector_net,    &collector_perf, NULL,
 };
 
 static const char *const source_names[_COLLECTOR_SOURCE_MAX] = {
@@ -26,6 +26,14 @@ const struct collector *collector_find(const char *name)
                 if (streq(collector_registry[i]->name, name))
                         return collector_registry[i];
         return NULL;
+}
+
+uint32_t collector_bit(const struct collector *c)
+{
+        for (size_t i = 0; collector_registry[i] && i < 32; i++)
+                if (collector_registry[i] == c)
+                        return UINT32_C(1) << i;
+        return 0;
 }
 
 int collector_collect_all(const struct collector_target *t, uint32_t enabled, struct cg_sample *ret,
@@ -63,6 +71,7 @@ void collector_target_init(struct collector_target *t)
         for (size_t i = 0; i < _COLLECTOR_SOURCE_MAX; i++)
                 t->fd[i] = -1;
         t->v2 = false;
+        t->perf = NULL;
 }
 
 int collector_target_open(struct collector_target *t, enum collector_source src, int dirfd, const char *path)
@@ -87,6 +96,36 @@ void collector_target_close(struct collector_target *t)
                         close(t->fd[i]);
                         t->fd[i] = -1;
                 }
+}
+
+int collector_target_open_below(const struct collector_target *roots, const char *path,
+                                struct collector_target *ret)
+{
+        struct collector_target t;
+
+        collector_target_init(&t);
+        t.v2 = roots->v2;
+        for (size_t i = 0; i < _COLLECTOR_SOURCE_MAX; i++) {
+                int r;
+
+                if (roots->fd[i] < 0)
+                        continue;
+                /* sources sharing one hierarchy (cpu,cpuacct co-mounted) share the directory too */
+                for (size_t j = 0; j < i; j++)
+                        if (roots->fd[j] == roots->fd[i] && t.fd[j] >= 0) {
+                                t.fd[i] = fcntl(t.fd[j], F_DUPFD_CLOEXEC, 3);
+                                break;
+                        }
+                if (t.fd[i] >= 0)
+                        continue;
+                r = collector_target_open(&t, i, roots->fd[i], path);
+                if (r < 0) {
+                        collector_target_close(&t);
+                        return r == -ENODEV ? -ENOENT : r;
+                }
+        }
+        *ret = t;
+        return 0;
 }
 
 int collector_read(int dirfd, const char *name, char **ret_buf, size_t *ret_len)

@@ -68,7 +68,7 @@ struct json_object *json_task(const struct task *t, const struct cg_sample *samp
                 json_object_array_add(argv, json_object_new_string(*p));
         json_object_object_add(o, "id", json_object_new_string(t->id));
         json_object_object_add(o, "name", json_object_new_string(t->name));
-        json_object_object_add(o, "policy", json_object_new_string(t->policy.name));
+        json_object_object_add(o, "policy", json_object_new_string(t->policy->name));
         json_object_object_add(o, "tenant", json_object_new_string(t->tenant));
         json_object_object_add(o, "state", json_object_new_string(task_state_name(t->state)));
         json_object_object_add(o, "command", argv);
@@ -79,7 +79,7 @@ struct json_object *json_task(const struct task *t, const struct cg_sample *samp
         {
                 char path[2 * POLICY_NAME_MAX + 2];
 
-                snprintf(path, sizeof(path), "%s/%s", t->policy.name, t->id);
+                snprintf(path, sizeof(path), "%s/%s", t->policy->name, t->id);
                 json_object_object_add(o, "cgroup", json_object_new_string(path));
         }
         json_object_object_add(o, "start_time", json_object_new_double((double)t->start_ns / 1e9));

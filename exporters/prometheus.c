@@ -424,6 +424,37 @@ static void render_agent(struct strbuf *out, const struct prom_agent *ag, bool o
         strbuf_printf(out, "cgmeter_scrape_duration_seconds %.6f\n", ag->scrape_seconds);
 }
 
+/* [perf_event] counters: one series per event the task's policy names and the host counts. */
+static void render_perf(struct strbuf *out, const struct prom_task *tasks, size_t n, bool om)
+{
+        static const char name[] = "cgmeter_perf_events_total";
+        bool header = false;
+
+        for (size_t i = 0; i < n; i++) {
+                const struct cg_sample *s = tasks[i].s;
+
+                if (!s || !(s->have & CG_HAVE_PERF) || !tasks[i].spec)
+                        continue;
+                for (size_t e = 0; e < tasks[i].spec->n_perf_events && e < ARRAY_SIZE(s->perf.count); e++) {
+                        char extra[64];
+
+                        if (!(s->perf.counted & (UINT32_C(1) << e)))
+                                continue;
+                        if (!header) {
+                                family_header(out, name,
+                                              "perf_event counters of the task (task-clock and cpu-clock in "
+                                              "nanoseconds), summed over CPUs.",
+                                              PROM_COUNTER, om);
+                                header = true;
+                        }
+                        snprintf(extra, sizeof(extra), "event=\"%s\"", tasks[i].spec->perf_events[e]);
+                        sample_line(out, name, &tasks[i], extra, (double)s->perf.count[e]);
+                        if (om)
+                                created_line(out, name, &tasks[i], extra);
+                }
+        }
+}
+
 void prom_render(const struct prom_agent *ag, const struct prom_task *tasks, size_t n, bool om,
                  struct strbuf *out)
 {
@@ -432,6 +463,7 @@ void prom_render(const struct prom_agent *ag, const struct prom_task *tasks, siz
         render_psi(out, tasks, n, om);
         render_spec(out, tasks, n, om);
         render_task_info(out, tasks, n, om);
+        render_perf(out, tasks, n, om);
         render_usage(out, ag, om);
         render_agent(out, ag, om);
         if (om)

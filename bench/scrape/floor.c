@@ -3,7 +3,9 @@
  *
  *   floor ROUNDS < LIST     LIST: one line per cgroup directory, "DIR FILE FILE ...", as the agent reads them
  *
- * Like the agent, it holds each directory open and opens files relative to it. Prints one line:
+ * Like the agent, it holds no directory of a task: each round opens each task's directory relative to its
+ * (held) parent, reads the files relative to it and closes it, as the agent's workers do (one thread here).
+ * Prints one line:
  * "<dirs> <files per round> <median wall ms> <median cpu ms> <peak rss KiB>". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,10 +20,30 @@
 #define MAX_FILES 32
 
 struct dir {
-        int fd;
+        int parent; /* held, shared by the tasks of one policy */
+        char *name;
         int n;
         char *files[MAX_FILES];
 };
+
+#define MAX_PARENTS 64
+static struct {
+        char *path;
+        int fd;
+} parents[MAX_PARENTS];
+static int n_parents;
+
+static int parent_fd(const char *path)
+{
+        for (int i = 0; i < n_parents; i++)
+                if (strcmp(parents[i].path, path) == 0)
+                        return parents[i].fd;
+        if (n_parents == MAX_PARENTS)
+                return -1;
+        parents[n_parents].path = strdup(path);
+        parents[n_parents].fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return parents[n_parents++].fd;
+}
 
 static double now_ms(clockid_t c)
 {
@@ -46,10 +68,12 @@ static double median(double *v, int n)
 
 static int read_all(struct dir *d, char *buf, size_t len)
 {
-        int files = 0;
+        int files = 0, dfd = openat(d->parent, d->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+        if (dfd < 0)
+                return 0;
         for (int i = 0; i < d->n; i++) {
-                int fd = openat(d->fd, d->files[i], O_RDONLY | O_CLOEXEC);
+                int fd = openat(dfd, d->files[i], O_RDONLY | O_CLOEXEC);
 
                 if (fd < 0)
                         continue; /* as the agent: an absent file is skipped */
@@ -58,6 +82,7 @@ static int read_all(struct dir *d, char *buf, size_t len)
                 close(fd);
                 files++;
         }
+        close(dfd);
         return files;
 }
 
@@ -72,13 +97,18 @@ int main(int argc, char **argv)
         struct rusage ru;
 
         while (getline(&line, &lcap, stdin) > 0) {
-                char *save = NULL, *tok = strtok_r(line, " \t\n", &save);
+                char *save = NULL, *tok = strtok_r(line, " \t\n", &save), *slash;
                 struct dir d = { .n = 0 };
 
                 if (!tok)
                         continue;
-                d.fd = open(tok, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (d.fd < 0) {
+                slash = strrchr(tok, '/');
+                if (!slash || slash == tok)
+                        return 2;
+                *slash = '\0';
+                d.parent = parent_fd(tok);
+                d.name = strdup(slash + 1);
+                if (d.parent < 0 || !d.name) {
                         fprintf(stderr, "floor: %s: %s\n", tok, strerror(errno));
                         return 1;
                 }

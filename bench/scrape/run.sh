@@ -9,7 +9,7 @@
 #     -b          also time the floor file by file at the largest level (which cgroup files cost what)
 #
 # At each level: the agent's /metrics latency (curl time_total, median), its CPU time per scrape (all threads,
-# from /proc/PID/task/*/schedstat), its peak RSS (VmHWM) and open fds; the floor (bench/scrape/floor.c: the
+# exited ones included, from utime + stime in /proc/PID/stat), its peak RSS (VmHWM) and open fds; the floor (bench/scrape/floor.c: the
 # same cgroup files, read and nothing else, median of as many rounds); node_exporter serving its own metrics.
 # Tasks are `sleep` in a policy with no namespaces (cheap to start). The agent's open-file limit (hard 20000 on
 # the build machines) caps the live tasks: when a launch fails the level is cut to what runs, and said so.
@@ -128,7 +128,9 @@ NE_PORT=$(free_port)
 prometheus-node-exporter --web.listen-address="127.0.0.1:$NE_PORT" >"$TMP/ne.log" 2>&1 &
 NE_PID=$!
 
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }
+# utime + stime of the whole process, exited threads included (the agent's scrape workers come and go)
+HZ=$(getconf CLK_TCK)
+cpu_ns() { awk -v hz="$HZ" '{ sub(/^.*\) /, ""); printf "%.0f", ($12 + $13) * 1e9 / hz }' /proc/"$1"/stat; }
 hwm_kib() { awk '$1 == "VmHWM:" {print $2}' /proc/"$1"/status; }
 # measure URL PID -> "median_ms cpu_ms_per_scrape bytes"
 measure() {

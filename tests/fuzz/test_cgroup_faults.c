@@ -25,7 +25,7 @@ static struct {
         char failed_file[64];
         size_t n;
         struct {
-                int dirfd;
+                char dir[PATH_MAX]; /* the cgroup layer opens directories per write: keep the path */
                 char path[64];
                 char *before;
         } seen[MAX_SEEN];
@@ -42,15 +42,21 @@ static void fake_reset(unsigned fail_at, int fail_errno)
 
 static void remember(int dirfd, const char *path)
 {
+        char link[64], dir[PATH_MAX];
         char *buf = NULL;
+        ssize_t n;
 
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+        n = readlink(link, dir, sizeof(dir) - 1);
+        assert_true(n > 0);
+        dir[n] = '\0';
         for (size_t i = 0; i < fake.n; i++)
-                if (fake.seen[i].dirfd == dirfd && streq(fake.seen[i].path, path))
+                if (streq(fake.seen[i].dir, dir) && streq(fake.seen[i].path, path))
                         return;
         assert_true(fake.n < MAX_SEEN);
         if (read_file_at(dirfd, path, 1 << 16, &buf, NULL) < 0)
                 return; /* write-only or missing: nothing to compare */
-        fake.seen[fake.n].dirfd = dirfd;
+        snprintf(fake.seen[fake.n].dir, sizeof(fake.seen[fake.n].dir), "%s", dir);
         snprintf(fake.seen[fake.n].path, sizeof(fake.seen[fake.n].path), "%s", path);
         fake.seen[fake.n++].before = buf;
 }
@@ -70,8 +76,10 @@ static void assert_all_restored(void)
 {
         for (size_t i = 0; i < fake.n; i++) {
                 _cleanup_free_ char *now = NULL;
+                _cleanup_close_ int dirfd = open(fake.seen[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-                assert_int_equal(read_file_at(fake.seen[i].dirfd, fake.seen[i].path, 1 << 16, &now, NULL), 0);
+                assert_true(dirfd >= 0);
+                assert_int_equal(read_file_at(dirfd, fake.seen[i].path, 1 << 16, &now, NULL), 0);
                 if (!streq(now, fake.seen[i].before))
                         fail_msg("%s not restored: was \"%s\", now \"%s\"", fake.seen[i].path,
                                  strstrip(fake.seen[i].before), strstrip(now));

@@ -7,6 +7,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t-api.sh \
 	tests/integration/t-freeze.sh \
 	tests/integration/t-netcls.sh \
+	tests/integration/t-perf.sh \
 	tests/integration/t-ledger.sh \
 	tests/integration/t-tls.sh \
 	tests/integration/t-load.sh
@@ -15,3 +16,4 @@ dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh
 # Both mount the net_cls/net_prio and perf_event hierarchies (each in a mount namespace of its own): not at once.
 tests/integration/t-netcls.log: tests/unit/test_cgroup_apply.log
+tests/integration/t-perf.log: tests/unit/test_perf.log

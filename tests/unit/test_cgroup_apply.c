@@ -42,7 +42,7 @@ static bool v2(void)
 /* Does the node have this file (for keys that depend on kernel options)? */
 static bool has(enum cg_controller c, const char *file)
 {
-        int fd = cg_node_fd(host, node, c);
+        _cleanup_close_ int fd = cg_node_dirfd(host, node, c);
 
         return fd >= 0 && faccessat(fd, file, F_OK, 0) == 0;
 }
@@ -52,7 +52,7 @@ static const char *rd(enum cg_controller c, const char *file)
 {
         static char line[4096];
         _cleanup_free_ char *buf = NULL;
-        int fd = cg_node_fd(host, node, c);
+        _cleanup_close_ int fd = cg_node_dirfd(host, node, c);
 
         assert_true(fd >= 0);
         assert_int_equal(read_file_at(fd, file, 1 << 20, &buf, NULL), 0);
@@ -633,6 +633,7 @@ static int require_steps(const char *dir, const char *name, struct cg_host **hp)
         struct cg_error err;
         struct policy p;
         _cleanup_free_ char *prio = NULL;
+        int fd = -1;
 
         CHECK(cg_host_open_at(&paths, name, true, &h) == 0);
         *hp = h;
@@ -656,11 +657,15 @@ static int require_steps(const char *dir, const char *name, struct cg_host **hp)
         p.priomap[0] = (struct policy_priomap){ "lo", 5 };
         p.n_priomap = 1;
         CHECK(cg_apply(h, n, &p, &err) == 0);
-        CHECK(read_file_at(cg_node_fd(h, n, CG_NET_PRIO), "net_prio.ifpriomap", 65536, &prio, NULL) == 0);
+        fd = cg_node_dirfd(h, n, CG_NET_PRIO);
+        CHECK(fd >= 0 && read_file_at(fd, "net_prio.ifpriomap", 65536, &prio, NULL) == 0);
+        closep(&fd);
         CHECK(strstr(prio, "lo 5\n") != NULL);
         free(prio);
         prio = NULL;
-        CHECK(read_file_at(cg_node_fd(h, n, CG_NET_CLS), "net_cls.classid", 64, &prio, NULL) == 0);
+        fd = cg_node_dirfd(h, n, CG_NET_CLS);
+        CHECK(fd >= 0 && read_file_at(fd, "net_cls.classid", 64, &prio, NULL) == 0);
+        closep(&fd);
         CHECK(streq(prio, "1048577\n"));
         CHECK(cg_node_remove(h, n) == 0);
         cg_node_free(n);

@@ -552,7 +552,10 @@ static void test_probe(void **state)
                 assert_string_equal(collector_registry[i]->name, names[i]);
         /* net (cgroup_skb programs) needs a real unified cgroup: tests/unit/test_net.c */
         assert_string_equal(collector_registry[ARRAY_SIZE(names)]->name, "net");
-        assert_null(collector_registry[ARRAY_SIZE(names) + 1]);
+        /* perf_event counters are opened per task and handed over in the target: tests/unit/test_perf.c */
+        assert_string_equal(collector_registry[ARRAY_SIZE(names) + 1]->name, "perf_event");
+        assert_ptr_equal(collector_find("perf_event"), &collector_perf);
+        assert_null(collector_registry[ARRAY_SIZE(names) + 2]);
         assert_null(collector_find("perf"));
 
         data_path(base, sizeof(base), "v1");
@@ -771,9 +774,10 @@ static void test_collect_vanished(void **state)
         assert_int_equal(collector_collect_all(&t, ALL_COLLECTORS, &s, &failed), -ENOENT);
         assert_int_equal(s.have, 5);
         assert_int_equal(failed, 99);
-        /* net's counters live in a BPF map, not in the cgroup: they stay readable after it is gone */
+        /* net's counters live in a BPF map and perf's in the task's perf fds, not in the cgroup: they stay
+         * readable after it is gone */
         for (size_t i = 0; collector_registry[i]; i++)
-                if (collector_registry[i] != &collector_net)
+                if (collector_registry[i] != &collector_net && collector_registry[i] != &collector_perf)
                         assert_int_equal(collector_registry[i]->collect(&t, &s), -ENOENT);
         assert_int_equal(collector_memory.collect(&t1, &s), -ENOENT);
         assert_int_equal(collector_cpu.collect(&t1, &s), 0);

@@ -1,0 +1,473 @@
+/* /metrics reads on worker threads, shared by the scrapes that wait for them (scrape.h). */
+#include "scrape.h"
+
+#include <pthread.h>
+#include <sys/eventfd.h>
+
+#include "agent.h"
+#include "events.h"
+#include "log.h"
+#include "perf.h"
+#include "prometheus.h"
+
+#define SCRAPE_MAX_THREADS   4
+#define SCRAPE_TASKS_PER_THR 64 /* fewer tasks than this per thread are not worth a thread */
+#define SCRAPE_BATCH         16 /* entries a worker takes at once */
+#define METRICS_MAX_BYTES    (256u << 20)
+
+struct scrape_entry {
+        struct task *task;                  /* valid until the read is done (scrape_busy() defers frees) */
+        char path[2 * POLICY_NAME_MAX + 2]; /* the running task's cgroup below the roots; "" when ended */
+        struct perf_counters *perf;         /* a reference: the task may close its own when it ends */
+        struct cg_sample s;
+        int r; /* 0: s holds values; <0: nothing read (-ENOENT: the cgroup went away meanwhile) */
+};
+
+/* One read of every task, and its rendering for the scrapes that waited for it. */
+struct scrape_read {
+        unsigned refs;   /* the module while the read runs, and each stream (loop thread only) */
+        struct agent *a; /* NULL once done: tasks and the agent are not touched after */
+        struct scrape_entry *e;
+        size_t n;
+        /* for the workers: read-only while they run */
+        struct collector_target roots;
+        uint32_t enabled;
+        size_t next;     /* the next entry to take (atomic) */
+        unsigned active; /* workers still running (atomic); the last one signals the loop */
+        int efd;
+        pthread_t threads[SCRAPE_MAX_THREADS];
+        size_t n_threads;
+        uint64_t t0_ns; /* monotonic */
+        /* after the read (loop thread) */
+        bool done, failed;
+        bool want[2]; /* [openmetrics]: a waiting scrape asked for this format */
+        char *body[2];
+        size_t len[2];
+};
+
+struct scrape {
+        int efd;
+        struct loop_source *src;
+        struct scrape_read *cur; /* the read in progress */
+};
+
+struct scrape_stream {
+        struct scrape_read *rd;
+        bool om;
+        size_t off;
+};
+
+static void read_unref(struct scrape_read *rd)
+{
+        if (!rd || --rd->refs > 0)
+                return;
+        free(rd->body[0]);
+        free(rd->body[1]);
+        free(rd->e);
+        free(rd);
+}
+
+static void *worker(void *userdata)
+{
+        struct scrape_read *rd = userdata;
+
+        for (;;) {
+                size_t i = __atomic_fetch_add(&rd->next, SCRAPE_BATCH, __ATOMIC_RELAXED);
+
+                if (i >= rd->n)
+                        break;
+                for (size_t end = i + SCRAPE_BATCH < rd->n ? i + SCRAPE_BATCH : rd->n; i < end; i++) {
+                        struct scrape_entry *e = &rd->e[i];
+                        struct collector_target ct;
+                        uint32_t failed;
+
+                        if (!e->path[0])
+                                continue;
+                        e->r = collector_target_open_below(&rd->roots, e->path, &ct);
+                        if (e->r < 0)
+                                continue;
+                        ct.perf = e->perf;
+                        e->r = collector_collect_all(&ct, rd->enabled, &e->s, &failed);
+                        collector_target_close(&ct);
+                }
+        }
+        /* the last worker out tells the loop (release: its entries are visible to the loop's acquire); an
+         * eventfd write fails only on counter overflow, impossible with one write per read */
+        if (__atomic_sub_fetch(&rd->active, 1, __ATOMIC_ACQ_REL) == 0)
+                (void)eventfd_write(rd->efd, 1);
+        return NULL;
+}
+
+/* ---- per-tenant usage ---- */
+
+struct usage_list {
+        struct prom_usage *items;
+        size_t n, cap;
+};
+
+static struct prom_usage *usage_slot(struct usage_list *l, const char *tenant, const char *policy)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->items[i].tenant, tenant) && streq(l->items[i].policy, policy))
+                        return &l->items[i];
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 16;
+                struct prom_usage *p = realloc(l->items, cap * sizeof(*p));
+
+                if (!p)
+                        return NULL;
+                l->items = p;
+                l->cap = cap;
+        }
+        l->items[l->n] = (struct prom_usage){ 0 };
+        snprintf(l->items[l->n].tenant, sizeof(l->items[l->n].tenant), "%s", tenant);
+        snprintf(l->items[l->n].policy, sizeof(l->items[l->n].policy), "%s", policy);
+        return &l->items[l->n++];
+}
+
+static int usage_from_ledger(const struct ledger_totals *t, void *userdata)
+{
+        struct prom_usage *u = usage_slot(userdata, t->tenant, t->policy);
+
+        if (!u)
+                return -ENOMEM;
+        u->tasks_ended = t->tasks;
+        u->cpu_seconds = (double)t->cpu_ns / 1e9;
+        u->cpu_user_seconds = (double)t->cpu_user_ns / 1e9;
+        u->cpu_system_seconds = (double)t->cpu_system_ns / 1e9;
+        u->memory_byte_seconds = (double)t->memory_byte_seconds;
+        u->io_read_bytes = t->io_read_bytes;
+        u->io_write_bytes = t->io_write_bytes;
+        u->net_rx_bytes = t->net_rx_bytes;
+        u->net_tx_bytes = t->net_tx_bytes;
+        u->oom_kills = t->oom_kills;
+        u->frozen_seconds = (double)t->frozen_ns / 1e9;
+        return 0;
+}
+
+/* Ended tasks from the ledger's totals (read now, after the read), plus the tasks still running now as read:
+ * a task that ended during the read is in the ledger, not in the running sum, so the sum never goes
+ * backwards, and the ledger keeps it across restarts. */
+static int usage_collect(struct agent *a, const struct prom_task *pt, const struct scrape_read *rd,
+                         struct usage_list *l)
+{
+        int r = ledger_totals(a->ledger, usage_from_ledger, l);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < rd->n; i++) {
+                const struct task *t = rd->e[i].task;
+                const struct cg_sample *s = pt[i].s;
+                struct prom_usage *u;
+
+                if (t->state != TASK_RUNNING)
+                        continue;
+                u = usage_slot(l, t->tenant, t->policy->name);
+                if (!u)
+                        return -ENOMEM;
+                u->memory_byte_seconds += t->mem_byte_seconds;
+                u->frozen_seconds += task_frozen_seconds(t);
+                if (!s)
+                        continue;
+                u->cpu_seconds += (double)s->cpu.usage_ns / 1e9;
+                u->cpu_user_seconds += (double)s->cpu.user_ns / 1e9;
+                u->cpu_system_seconds += (double)s->cpu.system_ns / 1e9;
+                u->io_read_bytes += s->io.rbytes;
+                u->io_write_bytes += s->io.wbytes;
+                if (s->have & CG_HAVE_NET) {
+                        u->net_rx_bytes += s->net.rx_bytes;
+                        u->net_tx_bytes += s->net.tx_bytes;
+                }
+                u->oom_kills += s->memory.oom_kill;
+        }
+        return 0;
+}
+
+/* ---- rendering, once per format for every scrape that waited ---- */
+
+static int render(struct scrape_read *rd, const struct prom_task *pt, struct prom_agent *ag, bool om)
+{
+        struct strbuf out;
+
+        strbuf_init(&out, METRICS_MAX_BYTES);
+        prom_render(ag, pt, rd->n, om, &out);
+        return strbuf_take(&out, &rd->body[om], &rd->len[om]);
+}
+
+static void task_view(struct agent *a, struct scrape_entry *e, struct prom_task *pt, char id[160])
+{
+        const struct task *t = e->task;
+
+        /* a task that ended during the read: its final values, read before its cgroup went */
+        if (e->r < 0 && t->state == TASK_ENDED && t->have_final) {
+                e->s = t->final;
+                e->r = 0;
+        }
+        snprintf(id, 160, "/%s/%s/%s", a->cfg.cgroup_root, t->policy->name, t->id);
+        *pt = (struct prom_task){
+                .id = id,
+                .name = t->name,
+                .task = t->id,
+                .policy = t->policy->name,
+                .tenant = t->tenant,
+                .running = t->state == TASK_RUNNING,
+                .frozen = t->frozen,
+                .frozen_seconds = task_frozen_seconds(t),
+                .memory_byte_seconds = t->mem_byte_seconds,
+                .start_time = (double)t->start_ns / 1e9,
+                .s = e->r == 0 ? &e->s : NULL,
+                .spec = t->policy,
+        };
+}
+
+static int read_finish(struct agent *a, struct scrape_read *rd)
+{
+        struct prom_collector_state cs[32];
+        struct usage_list usage = { 0 };
+        struct prom_agent ag = {
+                .version = PACKAGE_VERSION,
+                .cgroup_mode = cg_mode_name(a->cg->mode),
+                .policies = a->policies.n,
+                .reloads_ok = a->reloads_ok,
+                .reloads_failed = a->reloads_failed,
+                .collectors = cs,
+                .tasks_running = a->n_running,
+                .scrape_seconds = (double)(now_monotonic_ns() - rd->t0_ns) / 1e9,
+        };
+        _cleanup_free_ struct prom_task *pt = calloc(rd->n ?: 1, sizeof(*pt));
+        _cleanup_free_ char(*ids)[160] = calloc(rd->n ?: 1, sizeof(*ids));
+        int r = 0;
+
+        if (!pt || !ids)
+                return -ENOMEM;
+        for (size_t i = 0; collector_registry[i] && i < ARRAY_SIZE(cs); i++) {
+                cs[i] = (struct prom_collector_state){ collector_registry[i]->name,
+                                                       a->collectors_enabled & (UINT32_C(1) << i) };
+                ag.n_collectors++;
+        }
+        for (size_t i = 0; i < rd->n; i++) {
+                task_view(a, &rd->e[i], &pt[i], ids[i]);
+                if (!pt[i].running)
+                        ag.tasks_retained++;
+        }
+        if (usage_collect(a, pt, rd, &usage) < 0)
+                log_warning("metrics: per-tenant usage left out: %s", ledger_errmsg(a->ledger));
+        else {
+                ag.usage = usage.items;
+                ag.n_usage = usage.n;
+        }
+        events_counters(a, ag.pressure_events, ag.oom_events);
+        for (int om = 0; om < 2 && r >= 0; om++)
+                if (rd->want[om])
+                        r = render(rd, pt, &ag, om);
+        free(usage.items);
+        return r;
+}
+
+/* Every worker is done: join them, render, wake the waiting streams. */
+static void read_done(struct agent *a, struct scrape_read *rd, bool render_it)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < rd->n_threads; i++)
+                pthread_join(rd->threads[i], NULL);
+        if (render_it) {
+                r = read_finish(a, rd);
+                if (r < 0)
+                        log_error("metrics: cannot render the scrape: %s", strerror(-r));
+        }
+        rd->failed = !render_it || r < 0;
+        /* the tasks may go from now on: forget them */
+        for (size_t i = 0; i < rd->n; i++) {
+                rd->e[i].task = NULL;
+                rd->e[i].perf = perf_counters_unref(rd->e[i].perf);
+        }
+        rd->a = NULL;
+        rd->done = true;
+        a->scrape->cur = NULL;
+        read_unref(rd);
+        if (a->http)
+                http_server_wake(a->http);
+}
+
+static int on_read_done(struct loop_source *s, int fd, uint32_t events, void *userdata)
+{
+        struct agent *a = userdata;
+        uint64_t v;
+
+        if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                return -errno;
+        if (a->scrape->cur && __atomic_load_n(&a->scrape->cur->active, __ATOMIC_ACQUIRE) == 0)
+                read_done(a, a->scrape->cur, true);
+        return 0;
+}
+
+static size_t threads_for(size_t n)
+{
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t k = n / SCRAPE_TASKS_PER_THR + 1;
+
+        if (cpus < 1)
+                cpus = 1;
+        if (k > (size_t)cpus)
+                k = (size_t)cpus;
+        return k > SCRAPE_MAX_THREADS ? SCRAPE_MAX_THREADS : k;
+}
+
+/* Snapshot the task list (loop thread) and start the workers. */
+static int read_start(struct agent *a, struct scrape_read **ret)
+{
+        struct scrape_read *rd;
+        struct scrape_entry *e;
+        size_t n = 0, i = 0;
+        int r;
+
+        for (struct task *t = a->tasks; t; t = t->next)
+                n++;
+        rd = calloc(1, sizeof(*rd));
+        e = calloc(n ?: 1, sizeof(*e));
+        if (!rd || !e) {
+                free(rd);
+                free(e);
+                return -ENOMEM;
+        }
+        for (struct task *t = a->tasks; t; t = t->next, i++) {
+                e[i].task = t;
+                e[i].r = -ENODATA;
+                if (t->state == TASK_RUNNING && t->node) {
+                        snprintf(e[i].path, sizeof(e[i].path), "%s", t->node->path);
+                        e[i].perf = t->perf ? perf_counters_ref(t->perf) : NULL;
+                } else if (t->have_final) {
+                        e[i].s = t->final;
+                        e[i].r = 0;
+                }
+        }
+        *rd = (struct scrape_read){ .refs = 1,
+                                    .a = a,
+                                    .e = e,
+                                    .n = n,
+                                    .roots = a->collector_roots,
+                                    .enabled = a->collectors_enabled,
+                                    .efd = a->scrape->efd,
+                                    .t0_ns = now_monotonic_ns() };
+        rd->active = (unsigned)threads_for(n);
+        for (size_t k = 0; k < SCRAPE_MAX_THREADS && k < threads_for(n); k++) {
+                r = -pthread_create(&rd->threads[k], NULL, worker, rd);
+                if (r == 0) {
+                        rd->n_threads++;
+                        continue;
+                }
+                if (k == 0) {
+                        for (i = 0; i < n; i++)
+                                perf_counters_unref(e[i].perf);
+                        free(e);
+                        free(rd);
+                        return r;
+                }
+                /* the started workers do all the work; if they are already done, signal for them */
+                if (__atomic_sub_fetch(&rd->active, (unsigned)(threads_for(n) - k), __ATOMIC_ACQ_REL) == 0)
+                        (void)eventfd_write(rd->efd, 1);
+                break;
+        }
+        *ret = rd;
+        return 0;
+}
+
+/* ---- the streams ---- */
+
+static ssize_t stream_read(void *cls, char *buf, size_t max)
+{
+        struct scrape_stream *st = cls;
+        struct scrape_read *rd = st->rd;
+        size_t n;
+
+        if (!rd->done)
+                return 0; /* asleep until read_done() wakes the server */
+        if (rd->failed || !rd->body[st->om] || st->off >= rd->len[st->om])
+                return -1;
+        n = rd->len[st->om] - st->off;
+        if (n > max)
+                n = max;
+        memcpy(buf, rd->body[st->om] + st->off, n);
+        st->off += n;
+        return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+        struct scrape_stream *st = cls;
+
+        read_unref(st->rd);
+        free(st);
+}
+
+static int scrape_init(struct agent *a)
+{
+        struct scrape *sc = calloc(1, sizeof(*sc));
+        int r;
+
+        if (!sc)
+                return -ENOMEM;
+        sc->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (sc->efd < 0) {
+                r = -errno;
+                free(sc);
+                return r;
+        }
+        r = loop_add_fd(a->loop, sc->efd, EPOLLIN, true, on_read_done, a, &sc->src);
+        if (r < 0) {
+                close(sc->efd);
+                free(sc);
+                return r;
+        }
+        a->scrape = sc;
+        return 0;
+}
+
+int scrape_metrics(struct agent *a, bool openmetrics, struct http_response *resp)
+{
+        struct scrape_stream *st;
+        int r;
+
+        if (!a->scrape && (r = scrape_init(a)) < 0)
+                return r;
+        st = calloc(1, sizeof(*st));
+        if (!st)
+                return -ENOMEM;
+        if (!a->scrape->cur) {
+                r = read_start(a, &a->scrape->cur);
+                if (r < 0) {
+                        free(st);
+                        return r;
+                }
+        }
+        st->rd = a->scrape->cur;
+        st->rd->refs++;
+        st->rd->want[openmetrics] = true;
+        st->om = openmetrics;
+        free(resp->body);
+        *resp = (struct http_response){
+                .status = 200,
+                .content_type = openmetrics ? PROM_CONTENT_TYPE_OPENMETRICS : PROM_CONTENT_TYPE_TEXT,
+                .stream = { .read = stream_read, .free = stream_free, .cls = st },
+        };
+        return 0;
+}
+
+bool scrape_busy(const struct agent *a)
+{
+        return a->scrape && a->scrape->cur;
+}
+
+void scrape_free(struct agent *a)
+{
+        struct scrape *sc = a->scrape;
+
+        if (!sc)
+                return;
+        if (sc->cur)
+                read_done(a, sc->cur, false); /* joins the workers; waiting streams end */
+        loop_source_remove(sc->src);
+        free(sc);
+        a->scrape = NULL;
+}
