@@ -85,11 +85,12 @@ static int on_tick(struct loop_source *s, int fd, uint32_t events, void *userdat
         return 0;
 }
 
-/* Each running task holds about this many fds: its unified cgroup directory, its pidfd, its OOM eventfd, and
- * one to spare (v1 directories are opened when used, cgroup.events share one inotify fd). [perf_event]
- * counters (events x CPUs) and pressure triggers (one each) come on top, for the policies that have them. */
-#define FDS_PER_TASK 4
-#define FDS_RESERVED 256 /* listeners, connections, the ledger, watchers of the agent itself */
+/* Each running task holds this many fds: its unified cgroup directory, its pidfd, its OOM eventfd (v1
+ * directories are opened when used, every cgroup.events is watched through one inotify fd). [perf_event]
+ * counters (events x CPUs) and pressure triggers (one each) come on top for the policies that have them: a
+ * launch beyond the limit then fails with "Too many open files". */
+#define FDS_PER_TASK 3
+#define FDS_RESERVED 512 /* listeners, connections, the ledger, scrape workers' files, launches under way */
 
 /* Hold as many tasks as the hard open-file limit allows; tasks get the limit the agent was started with. */
 static void raise_nofile(struct agent *a)

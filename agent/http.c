@@ -196,8 +196,8 @@ static enum MHD_Result http_send_stream(struct http_server *s, struct MHD_Connec
         }
         *sc = (struct http_stream_conn){ .server = s, .conn = conn, .st = resp->stream };
         resp->stream = (struct http_stream){ 0 };
-        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, http_stream_reader, sc,
-                                              http_stream_free);
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, sc->st.finite ? 64 * 1024 : 4096,
+                                              http_stream_reader, sc, http_stream_free);
         if (!r) {
                 if (sc->st.free)
                         sc->st.free(sc->st.cls);
@@ -210,8 +210,9 @@ static enum MHD_Result http_send_stream(struct http_server *s, struct MHD_Connec
         if (resp->content_type)
                 MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-        /* a stream lasts as long as its client wants: it is checked on each wake instead of timing out */
-        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned int)0);
+        /* a feed lasts as long as its client wants: it is checked on each wake instead of timing out */
+        if (!sc->st.finite)
+                MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned int)0);
         ret = MHD_queue_response(conn, resp->status, r);
         MHD_destroy_response(r);
         return ret;

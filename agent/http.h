@@ -30,6 +30,10 @@ struct http_stream {
         ssize_t (*read)(void *cls, char *buf, size_t max);
         void (*free)(void *cls);
         void *cls;
+        /* A body that ends by itself (a large answer sent as it is made, not a feed): read in 64 KiB blocks,
+         * and the listener's idle timeout applies. Otherwise 4 KiB blocks and no timeout (the client
+         * decides). */
+        bool finite;
 };
 
 struct http_response {

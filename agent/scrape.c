@@ -15,8 +15,15 @@
 #define SCRAPE_BATCH         16 /* entries a worker takes at once */
 #define METRICS_MAX_BYTES    (256u << 20)
 
+struct usage_list {
+        struct prom_usage *items;
+        size_t n, cap;
+};
+
+struct chunk;
+
 struct scrape_entry {
-        struct task *task;                  /* valid until the read is done (scrape_busy() defers frees) */
+        struct task *task;                  /* valid while the read runs or renders (scrape_busy()) */
         char path[2 * POLICY_NAME_MAX + 2]; /* the running task's cgroup below the roots; "" when ended */
         struct perf_counters *perf;         /* a reference: the task may close its own when it ends */
         struct cg_sample s;
@@ -25,8 +32,8 @@ struct scrape_entry {
 
 /* One read of every task, and its rendering for the scrapes that waited for it. */
 struct scrape_read {
-        unsigned refs;   /* the module while the read runs, and each stream (loop thread only) */
-        struct agent *a; /* NULL once done: tasks and the agent are not touched after */
+        unsigned refs; /* the module while the read runs, and each stream (loop thread only) */
+        struct agent *a;
         struct scrape_entry *e;
         size_t n;
         /* for the workers: read-only while they run */
@@ -38,22 +45,48 @@ struct scrape_read {
         pthread_t threads[SCRAPE_MAX_THREADS];
         size_t n_threads;
         uint64_t t0_ns; /* monotonic */
+        uint64_t seq;   /* this read's number (cgmeter_scrape_reads_total) */
         /* after the read (loop thread) */
         bool done, failed;
-        bool want[2]; /* [openmetrics]: a waiting scrape asked for this format */
-        char *body[2];
-        size_t len[2];
+        /* rendering, per format [openmetrics], in chunks made as the fastest stream needs them and freed once
+         * every stream of the format has sent them: memory does not grow with the body */
+        struct prom_task *pt; /* views of the tasks: valid while holding_tasks */
+        char (*ids)[160];
+        struct prom_agent ag;
+        struct prom_collector_state cs[32];
+        struct usage_list usage;
+        bool holding_tasks; /* pt points into tasks (and holds policy references): scrape_busy() */
+        struct scrape_read *next_holding;
+        struct render_state {
+                unsigned readers;          /* streams of this format still sending */
+                size_t next_part;          /* prom_render_part() to render next */
+                size_t bytes;              /* rendered so far: at most METRICS_MAX_BYTES */
+                bool all;                  /* every part rendered (or nobody needs the rest) */
+                struct chunk *head, *tail; /* chunks some reader has yet to send */
+        } fmt[2];
+};
+
+struct chunk {
+        struct chunk *next;
+        unsigned refs; /* readers that have not sent it all */
+        size_t len;
+        char data[];
 };
 
 struct scrape {
         int efd;
         struct loop_source *src;
-        struct scrape_read *cur; /* the read in progress */
+        struct scrape_read *cur;     /* the read in progress */
+        struct scrape_read *holding; /* reads whose rendering still points at tasks */
+        uint64_t reads;              /* started so far */
+        uint64_t scrapes;            /* requests so far */
 };
 
 struct scrape_stream {
         struct scrape_read *rd;
         bool om;
+        bool started;
+        struct chunk *cur; /* being sent (started): its refs count this stream */
         size_t off;
 };
 
@@ -61,8 +94,16 @@ static void read_unref(struct scrape_read *rd)
 {
         if (!rd || --rd->refs > 0)
                 return;
-        free(rd->body[0]);
-        free(rd->body[1]);
+        for (int om = 0; om < 2; om++)
+                while (rd->fmt[om].head) {
+                        struct chunk *c = rd->fmt[om].head;
+
+                        rd->fmt[om].head = c->next;
+                        free(c);
+                }
+        free(rd->pt);
+        free(rd->ids);
+        free(rd->usage.items);
         free(rd->e);
         free(rd);
 }
@@ -99,11 +140,6 @@ static void *worker(void *userdata)
 }
 
 /* ---- per-tenant usage ---- */
-
-struct usage_list {
-        struct prom_usage *items;
-        size_t n, cap;
-};
 
 static struct prom_usage *usage_slot(struct usage_list *l, const char *tenant, const char *policy)
 {
@@ -185,13 +221,86 @@ static int usage_collect(struct agent *a, const struct prom_task *pt, const stru
 
 /* ---- rendering, once per format for every scrape that waited ---- */
 
-static int render(struct scrape_read *rd, const struct prom_task *pt, struct prom_agent *ag, bool om)
-{
-        struct strbuf out;
+#define CHUNK_MIN                                                                                            \
+        (64 * 1024) /* parts are rendered into chunks of at least this much (one family can be more) */
 
+/* The tasks may be freed from now on: the rendering is done, or nobody is left to send it. */
+static void release_tasks(struct agent *a, struct scrape_read *rd)
+{
+        if (!rd->holding_tasks)
+                return;
+        rd->holding_tasks = false;
+        for (size_t i = 0; i < rd->n; i++)
+                policy_unref(rd->pt[i].spec);
+        for (struct scrape_read **pp = &a->scrape->holding; *pp; pp = &(*pp)->next_holding)
+                if (*pp == rd) {
+                        *pp = rd->next_holding;
+                        break;
+                }
+}
+
+static void maybe_release_tasks(struct agent *a, struct scrape_read *rd)
+{
+        for (int om = 0; om < 2; om++)
+                if (!rd->fmt[om].all && rd->fmt[om].readers > 0)
+                        return;
+        release_tasks(a, rd);
+}
+
+/* Render the next chunk of a format; false at the end (or on error: rd->failed). */
+static bool render_chunk(struct agent *a, struct scrape_read *rd, bool om)
+{
+        struct render_state *f = &rd->fmt[om];
+        struct strbuf out;
+        struct chunk *c;
+
+        if (f->all || rd->failed)
+                return false;
         strbuf_init(&out, METRICS_MAX_BYTES);
-        prom_render(ag, pt, rd->n, om, &out);
-        return strbuf_take(&out, &rd->body[om], &rd->len[om]);
+        while (out.len < CHUNK_MIN && !out.err)
+                if (!prom_render_part(&rd->ag, rd->pt, rd->n, om, f->next_part++, &out)) {
+                        f->all = true;
+                        break;
+                }
+        if (!out.err && f->bytes + out.len > METRICS_MAX_BYTES)
+                out.err = -EFBIG;
+        c = out.err ? NULL : malloc(sizeof(*c) + out.len);
+        if (!c) {
+                log_error("metrics: cannot render the scrape: %s",
+                          out.err == -EFBIG ? "the answer would exceed 256 MiB"
+                                            : strerror(out.err ? -out.err : ENOMEM));
+                strbuf_free(&out);
+                rd->failed = true;
+                f->all = true;
+                maybe_release_tasks(a, rd);
+                return false;
+        }
+        *c = (struct chunk){ .refs = f->readers, .len = out.len };
+        f->bytes += out.len;
+        memcpy(c->data, out.buf, out.len);
+        strbuf_free(&out);
+        if (f->tail)
+                f->tail->next = c;
+        else
+                f->head = c;
+        f->tail = c;
+        if (f->all)
+                maybe_release_tasks(a, rd);
+        return true;
+}
+
+/* A reader is done with c: free the chunks nobody needs any more (always a prefix of the list). */
+static void chunk_done(struct render_state *f, struct chunk *c)
+{
+        c->refs--;
+        while (f->head && f->head->refs == 0) {
+                struct chunk *h = f->head;
+
+                f->head = h->next;
+                if (f->tail == h)
+                        f->tail = NULL;
+                free(h);
+        }
 }
 
 static void task_view(struct agent *a, struct scrape_entry *e, struct prom_task *pt, char id[160])
@@ -208,7 +317,7 @@ static void task_view(struct agent *a, struct scrape_entry *e, struct prom_task 
                 .id = id,
                 .name = t->name,
                 .task = t->id,
-                .policy = t->policy->name,
+                .policy = t->policy->name, /* the same as .spec's: see below */
                 .tenant = t->tenant,
                 .running = t->state == TASK_RUNNING,
                 .frozen = t->frozen,
@@ -216,75 +325,73 @@ static void task_view(struct agent *a, struct scrape_entry *e, struct prom_task 
                 .memory_byte_seconds = t->mem_byte_seconds,
                 .start_time = (double)t->start_ns / 1e9,
                 .s = e->r == 0 ? &e->s : NULL,
-                .spec = t->policy,
+                .spec = policy_ref(t->policy), /* a reload may swap the task's policy meanwhile */
         };
 }
 
+/* The views the renderer needs, taken now (loop thread): the tasks stay until the rendering is done. */
 static int read_finish(struct agent *a, struct scrape_read *rd)
 {
-        struct prom_collector_state cs[32];
-        struct usage_list usage = { 0 };
-        struct prom_agent ag = {
+        rd->ag = (struct prom_agent){
                 .version = PACKAGE_VERSION,
                 .cgroup_mode = cg_mode_name(a->cg->mode),
                 .policies = a->policies.n,
                 .reloads_ok = a->reloads_ok,
                 .reloads_failed = a->reloads_failed,
-                .collectors = cs,
+                .collectors = rd->cs,
                 .tasks_running = a->n_running,
                 .scrape_seconds = (double)(now_monotonic_ns() - rd->t0_ns) / 1e9,
+                .scrape_reads = rd->seq,
+                .scrapes = a->scrape->scrapes,
         };
-        _cleanup_free_ struct prom_task *pt = calloc(rd->n ?: 1, sizeof(*pt));
-        _cleanup_free_ char(*ids)[160] = calloc(rd->n ?: 1, sizeof(*ids));
-        int r = 0;
-
-        if (!pt || !ids)
+        rd->pt = calloc(rd->n ?: 1, sizeof(*rd->pt));
+        rd->ids = calloc(rd->n ?: 1, sizeof(*rd->ids));
+        if (!rd->pt || !rd->ids)
                 return -ENOMEM;
-        for (size_t i = 0; collector_registry[i] && i < ARRAY_SIZE(cs); i++) {
-                cs[i] = (struct prom_collector_state){ collector_registry[i]->name,
-                                                       a->collectors_enabled & (UINT32_C(1) << i) };
-                ag.n_collectors++;
+        for (size_t i = 0; collector_registry[i] && i < ARRAY_SIZE(rd->cs); i++) {
+                rd->cs[i] = (struct prom_collector_state){ collector_registry[i]->name,
+                                                           a->collectors_enabled & (UINT32_C(1) << i) };
+                rd->ag.n_collectors++;
         }
         for (size_t i = 0; i < rd->n; i++) {
-                task_view(a, &rd->e[i], &pt[i], ids[i]);
-                if (!pt[i].running)
-                        ag.tasks_retained++;
+                task_view(a, &rd->e[i], &rd->pt[i], rd->ids[i]);
+                if (!rd->pt[i].running)
+                        rd->ag.tasks_retained++;
         }
-        if (usage_collect(a, pt, rd, &usage) < 0)
+        rd->holding_tasks = true;
+        rd->next_holding = a->scrape->holding;
+        a->scrape->holding = rd;
+        if (usage_collect(a, rd->pt, rd, &rd->usage) < 0)
                 log_warning("metrics: per-tenant usage left out: %s", ledger_errmsg(a->ledger));
         else {
-                ag.usage = usage.items;
-                ag.n_usage = usage.n;
+                rd->ag.usage = rd->usage.items;
+                rd->ag.n_usage = rd->usage.n;
         }
-        events_counters(a, ag.pressure_events, ag.oom_events);
-        for (int om = 0; om < 2 && r >= 0; om++)
-                if (rd->want[om])
-                        r = render(rd, pt, &ag, om);
-        free(usage.items);
-        return r;
+        events_counters(a, rd->ag.pressure_events, rd->ag.oom_events);
+        return 0;
 }
 
-/* Every worker is done: join them, render, wake the waiting streams. */
-static void read_done(struct agent *a, struct scrape_read *rd, bool render_it)
+/* Every worker is done: join them, take the views to render, wake the waiting streams. */
+static void read_done(struct agent *a, struct scrape_read *rd, bool ok)
 {
         int r = 0;
 
         for (size_t i = 0; i < rd->n_threads; i++)
                 pthread_join(rd->threads[i], NULL);
-        if (render_it) {
+        if (ok) {
                 r = read_finish(a, rd);
                 if (r < 0)
                         log_error("metrics: cannot render the scrape: %s", strerror(-r));
         }
-        rd->failed = !render_it || r < 0;
-        /* the tasks may go from now on: forget them */
-        for (size_t i = 0; i < rd->n; i++) {
-                rd->e[i].task = NULL;
+        rd->failed = !ok || r < 0;
+        for (size_t i = 0; i < rd->n; i++)
                 rd->e[i].perf = perf_counters_unref(rd->e[i].perf);
-        }
-        rd->a = NULL;
         rd->done = true;
         a->scrape->cur = NULL;
+        if (rd->failed)
+                release_tasks(a, rd);
+        else
+                maybe_release_tasks(a, rd); /* every waiting client may have gone */
         read_unref(rd);
         if (a->http)
                 http_server_wake(a->http);
@@ -349,7 +456,8 @@ static int read_start(struct agent *a, struct scrape_read **ret)
                                     .roots = a->collector_roots,
                                     .enabled = a->collectors_enabled,
                                     .efd = a->scrape->efd,
-                                    .t0_ns = now_monotonic_ns() };
+                                    .t0_ns = now_monotonic_ns(),
+                                    .seq = ++a->scrape->reads };
         rd->active = (unsigned)threads_for(n);
         for (size_t k = 0; k < SCRAPE_MAX_THREADS && k < threads_for(n); k++) {
                 r = -pthread_create(&rd->threads[k], NULL, worker, rd);
@@ -379,16 +487,34 @@ static ssize_t stream_read(void *cls, char *buf, size_t max)
 {
         struct scrape_stream *st = cls;
         struct scrape_read *rd = st->rd;
+        struct render_state *f = &rd->fmt[st->om];
         size_t n;
 
         if (!rd->done)
                 return 0; /* asleep until read_done() wakes the server */
-        if (rd->failed || !rd->body[st->om] || st->off >= rd->len[st->om])
+        if (rd->failed)
                 return -1;
-        n = rd->len[st->om] - st->off;
+        if (!st->started) {
+                /* every stream of the format starts before the first chunk is rendered (it waited for the
+                 * read), and chunks are freed only once every reader has sent them: the head is ours */
+                if (!f->head && !render_chunk(rd->a, rd, st->om))
+                        return -1;
+                st->cur = f->head;
+                st->started = true;
+        }
+        while (st->off == st->cur->len) {
+                struct chunk *next = st->cur->next;
+
+                if (!next && (!render_chunk(rd->a, rd, st->om) || !(next = st->cur->next)))
+                        return -1; /* the end (or a rendering error: the client sees a cut body) */
+                chunk_done(f, st->cur);
+                st->cur = next;
+                st->off = 0;
+        }
+        n = st->cur->len - st->off;
         if (n > max)
                 n = max;
-        memcpy(buf, rd->body[st->om] + st->off, n);
+        memcpy(buf, st->cur->data + st->off, n);
         st->off += n;
         return (ssize_t)n;
 }
@@ -396,8 +522,18 @@ static ssize_t stream_read(void *cls, char *buf, size_t max)
 static void stream_free(void *cls)
 {
         struct scrape_stream *st = cls;
+        struct scrape_read *rd = st->rd;
+        struct render_state *f = &rd->fmt[st->om];
 
-        read_unref(st->rd);
+        /* the chunks it has not sent all count it */
+        for (struct chunk *c = st->started ? st->cur : f->head, *next; c; c = next) {
+                next = c->next;
+                chunk_done(f, c);
+        }
+        f->readers--;
+        if (rd->done)
+                maybe_release_tasks(rd->a, rd);
+        read_unref(rd);
         free(st);
 }
 
@@ -441,22 +577,23 @@ int scrape_metrics(struct agent *a, bool openmetrics, struct http_response *resp
                         return r;
                 }
         }
+        a->scrape->scrapes++;
         st->rd = a->scrape->cur;
         st->rd->refs++;
-        st->rd->want[openmetrics] = true;
+        st->rd->fmt[openmetrics].readers++;
         st->om = openmetrics;
         free(resp->body);
         *resp = (struct http_response){
                 .status = 200,
                 .content_type = openmetrics ? PROM_CONTENT_TYPE_OPENMETRICS : PROM_CONTENT_TYPE_TEXT,
-                .stream = { .read = stream_read, .free = stream_free, .cls = st },
+                .stream = { .read = stream_read, .free = stream_free, .cls = st, .finite = true },
         };
         return 0;
 }
 
 bool scrape_busy(const struct agent *a)
 {
-        return a->scrape && a->scrape->cur;
+        return a->scrape && (a->scrape->cur || a->scrape->holding);
 }
 
 void scrape_free(struct agent *a)
@@ -467,6 +604,10 @@ void scrape_free(struct agent *a)
                 return;
         if (sc->cur)
                 read_done(a, sc->cur, false); /* joins the workers; waiting streams end */
+        while (sc->holding) {
+                sc->holding->failed = true; /* streams still sending end here */
+                release_tasks(a, sc->holding);
+        }
         loop_source_remove(sc->src);
         free(sc);
         a->scrape = NULL;

@@ -141,169 +141,168 @@ static void created_line(struct strbuf *out, const char *name, const struct prom
         value(out, t->start_time);
 }
 
-static void render_task_families(struct strbuf *out, const struct prom_task *tasks, size_t n, bool om)
-{
-        for (size_t f = 0; f < ARRAY_SIZE(task_families); f++) {
-                const struct prom_family *fam = &task_families[f];
-                bool header = false;
+/* Every part renders one family (sub selects which of its section); see prom_render_part(). */
+#define PART_ARGS                                                                                            \
+        struct strbuf *out, const struct prom_agent *ag, const struct prom_task *tasks, size_t n, bool om,   \
+            size_t sub
 
-                for (size_t i = 0; i < n; i++) {
-                        const struct cg_sample *s = tasks[i].s;
+static void render_task_family(PART_ARGS)
+{
+        const struct prom_family *fam = &task_families[sub];
+        bool header = false;
+
+        for (size_t i = 0; i < n; i++) {
+                const struct cg_sample *s = tasks[i].s;
+                uint64_t raw;
+
+                if (!s || (s->have & fam->have) != fam->have)
+                        continue;
+                if (!header) {
+                        family_header(out, fam->name, fam->help, fam->type, om);
+                        header = true;
+                }
+                memcpy(&raw, (const char *)s + fam->offset, sizeof(raw));
+                sample_line(out, fam->name, &tasks[i], fam->extra_labels, (double)raw * fam->scale);
+                if (om && fam->type == PROM_COUNTER)
+                        created_line(out, fam->name, &tasks[i], fam->extra_labels);
+        }
+}
+
+static const struct {
+        const char *name, *help;
+        size_t offset;
+} io_families[] = {
+        { "container_fs_reads_bytes_total", "Cumulative count of bytes read.",
+          offsetof(struct cg_io_device, rbytes) },
+        { "container_fs_writes_bytes_total", "Cumulative count of bytes written.",
+          offsetof(struct cg_io_device, wbytes) },
+        { "container_fs_reads_total", "Cumulative count of reads completed.",
+          offsetof(struct cg_io_device, rios) },
+        { "container_fs_writes_total", "Cumulative count of writes completed.",
+          offsetof(struct cg_io_device, wios) },
+};
+
+static void render_io(PART_ARGS)
+{
+        bool header = false;
+
+        for (size_t i = 0; i < n; i++) {
+                const struct cg_sample *s = tasks[i].s;
+
+                if (!s || !(s->have & CG_HAVE_IO))
+                        continue;
+                for (unsigned d = 0; d < s->io.n_devices; d++) {
+                        char dev[64];
                         uint64_t raw;
 
-                        if (!s || (s->have & fam->have) != fam->have)
-                                continue;
                         if (!header) {
-                                family_header(out, fam->name, fam->help, fam->type, om);
+                                family_header(out, io_families[sub].name, io_families[sub].help, PROM_COUNTER,
+                                              om);
                                 header = true;
                         }
-                        memcpy(&raw, (const char *)s + fam->offset, sizeof(raw));
-                        sample_line(out, fam->name, &tasks[i], fam->extra_labels, (double)raw * fam->scale);
-                        if (om && fam->type == PROM_COUNTER)
-                                created_line(out, fam->name, &tasks[i], fam->extra_labels);
+                        snprintf(dev, sizeof(dev), "device=\"%u:%u\"", s->io.devices[d].major,
+                                 s->io.devices[d].minor);
+                        memcpy(&raw, (const char *)&s->io.devices[d] + io_families[sub].offset, sizeof(raw));
+                        sample_line(out, io_families[sub].name, &tasks[i], dev, (double)raw);
+                        if (om)
+                                created_line(out, io_families[sub].name, &tasks[i], dev);
                 }
         }
 }
 
-static void render_io(struct strbuf *out, const struct prom_task *tasks, size_t n, bool om)
-{
-        static const struct {
-                const char *name, *help;
-                size_t offset;
-        } io[] = {
-                { "container_fs_reads_bytes_total", "Cumulative count of bytes read.",
-                  offsetof(struct cg_io_device, rbytes) },
-                { "container_fs_writes_bytes_total", "Cumulative count of bytes written.",
-                  offsetof(struct cg_io_device, wbytes) },
-                { "container_fs_reads_total", "Cumulative count of reads completed.",
-                  offsetof(struct cg_io_device, rios) },
-                { "container_fs_writes_total", "Cumulative count of writes completed.",
-                  offsetof(struct cg_io_device, wios) },
-        };
-
-        for (size_t f = 0; f < ARRAY_SIZE(io); f++) {
-                bool header = false;
-
-                for (size_t i = 0; i < n; i++) {
-                        const struct cg_sample *s = tasks[i].s;
-
-                        if (!s || !(s->have & CG_HAVE_IO))
-                                continue;
-                        for (unsigned d = 0; d < s->io.n_devices; d++) {
-                                char dev[64];
-                                uint64_t raw;
-
-                                if (!header) {
-                                        family_header(out, io[f].name, io[f].help, PROM_COUNTER, om);
-                                        header = true;
-                                }
-                                snprintf(dev, sizeof(dev), "device=\"%u:%u\"", s->io.devices[d].major,
-                                         s->io.devices[d].minor);
-                                memcpy(&raw, (const char *)&s->io.devices[d] + io[f].offset, sizeof(raw));
-                                sample_line(out, io[f].name, &tasks[i], dev, (double)raw);
-                                if (om)
-                                        created_line(out, io[f].name, &tasks[i], dev);
-                        }
-                }
-        }
-}
-
-static void render_psi(struct strbuf *out, const struct prom_task *tasks, size_t n, bool om)
+/* sub: resource * 2 + full */
+static void render_psi(PART_ARGS)
 {
         static const char *const res[_CG_PSI_MAX] = { "cpu", "memory", "io" };
+        int r = (int)(sub / 2), full = (int)(sub % 2);
+        uint64_t bit = full ? CG_HAVE_PSI_FULL(r) : CG_HAVE_PSI_SOME(r);
         char name[96], help[160];
+        bool header = false;
 
-        for (int r = 0; r < _CG_PSI_MAX; r++)
-                for (int full = 0; full <= 1; full++) {
-                        bool header = false;
+        snprintf(name, sizeof(name), "container_pressure_%s_%s_seconds_total", res[r],
+                 full ? "stalled" : "waiting");
+        snprintf(help, sizeof(help), "Total time duration %s tasks %s on %s (PSI %s).",
+                 full ? "all non-idle" : "at least one of the", full ? "were stalled" : "waited", res[r],
+                 full ? "full" : "some");
+        for (size_t i = 0; i < n; i++) {
+                const struct cg_sample *s = tasks[i].s;
 
-                        snprintf(name, sizeof(name), "container_pressure_%s_%s_seconds_total", res[r],
-                                 full ? "stalled" : "waiting");
-                        snprintf(help, sizeof(help), "Total time duration %s tasks %s on %s (PSI %s).",
-                                 full ? "all non-idle" : "at least one of the",
-                                 full ? "were stalled" : "waited", res[r], full ? "full" : "some");
-                        for (size_t i = 0; i < n; i++) {
-                                const struct cg_sample *s = tasks[i].s;
-                                uint64_t bit = full ? CG_HAVE_PSI_FULL(r) : CG_HAVE_PSI_SOME(r);
-
-                                if (!s || !(s->have & bit))
-                                        continue;
-                                if (!header) {
-                                        family_header(out, name, help, PROM_COUNTER, om);
-                                        header = true;
-                                }
-                                sample_line(out, name, &tasks[i], NULL,
-                                            (double)(full ? s->psi[r].full_us : s->psi[r].some_us) / 1e6);
-                                if (om)
-                                        created_line(out, name, &tasks[i], NULL);
-                        }
+                if (!s || !(s->have & bit))
+                        continue;
+                if (!header) {
+                        family_header(out, name, help, PROM_COUNTER, om);
+                        header = true;
                 }
+                sample_line(out, name, &tasks[i], NULL,
+                            (double)(full ? s->psi[r].full_us : s->psi[r].some_us) / 1e6);
+                if (om)
+                        created_line(out, name, &tasks[i], NULL);
+        }
 }
 
 /* The limits in force, as cAdvisor's container_spec_*; unset and "max" limits are not exposed. */
-static void render_spec(struct strbuf *out, const struct prom_task *tasks, size_t n, bool om)
+static const struct {
+        const char *name, *help;
+        size_t offset;
+} spec_families[] = {
+        { "container_spec_memory_limit_bytes", "Memory limit for the task.",
+          offsetof(struct policy, mem_limit) },
+        { "container_spec_memory_swap_limit_bytes", "Memory and swap limit for the task.",
+          offsetof(struct policy, mem_swap_limit) },
+        { "container_spec_memory_reservation_limit_bytes", "Memory reservation (soft limit) for the task.",
+          offsetof(struct policy, mem_soft_limit) },
+        { "container_spec_cpu_quota", "CPU quota of the task, in microseconds per period.",
+          offsetof(struct policy, cpu_quota_us) },
+        { "container_spec_cpu_period", "CPU period of the task, in microseconds.",
+          offsetof(struct policy, cpu_period_us) },
+        { "container_spec_cpu_shares", "CPU shares of the task.", offsetof(struct policy, cpu_shares) },
+        { "cgmeter_spec_pids_max", "Process limit of the task.", offsetof(struct policy, pids_max) },
+};
+
+static void render_spec(PART_ARGS)
 {
-        static const struct {
-                const char *name, *help;
-                size_t offset;
-        } spec[] = {
-                { "container_spec_memory_limit_bytes", "Memory limit for the task.",
-                  offsetof(struct policy, mem_limit) },
-                { "container_spec_memory_swap_limit_bytes", "Memory and swap limit for the task.",
-                  offsetof(struct policy, mem_swap_limit) },
-                { "container_spec_memory_reservation_limit_bytes",
-                  "Memory reservation (soft limit) for the task.", offsetof(struct policy, mem_soft_limit) },
-                { "container_spec_cpu_quota", "CPU quota of the task, in microseconds per period.",
-                  offsetof(struct policy, cpu_quota_us) },
-                { "container_spec_cpu_period", "CPU period of the task, in microseconds.",
-                  offsetof(struct policy, cpu_period_us) },
-                { "container_spec_cpu_shares", "CPU shares of the task.",
-                  offsetof(struct policy, cpu_shares) },
-                { "cgmeter_spec_pids_max", "Process limit of the task.", offsetof(struct policy, pids_max) },
-        };
+        bool header = false;
 
-        for (size_t f = 0; f < ARRAY_SIZE(spec); f++) {
-                bool header = false;
+        for (size_t i = 0; i < n; i++) {
+                uint64_t v;
 
-                for (size_t i = 0; i < n; i++) {
-                        uint64_t v;
-
-                        if (!tasks[i].spec || !tasks[i].running)
-                                continue;
-                        memcpy(&v, (const char *)tasks[i].spec + spec[f].offset, sizeof(v));
-                        if (v == POLICY_UNSET || v == POLICY_MAX)
-                                continue;
-                        if (!header) {
-                                family_header(out, spec[f].name, spec[f].help, PROM_GAUGE, om);
-                                header = true;
-                        }
-                        sample_line(out, spec[f].name, &tasks[i], NULL, (double)v);
+                if (!tasks[i].spec || !tasks[i].running)
+                        continue;
+                memcpy(&v, (const char *)tasks[i].spec + spec_families[sub].offset, sizeof(v));
+                if (v == POLICY_UNSET || v == POLICY_MAX)
+                        continue;
+                if (!header) {
+                        family_header(out, spec_families[sub].name, spec_families[sub].help, PROM_GAUGE, om);
+                        header = true;
                 }
+                sample_line(out, spec_families[sub].name, &tasks[i], NULL, (double)v);
         }
 }
 
-static void render_task_info(struct strbuf *out, const struct prom_task *tasks, size_t n, bool om)
+static void render_task_info(PART_ARGS)
 {
+        static const struct {
+                const char *name, *help;
+                enum prom_type type;
+        } fams[] = {
+                { "container_start_time_seconds", "Start time of the task since unix epoch in seconds.",
+                  PROM_GAUGE },
+                { "cgmeter_task_running", "1 while the task's cgroup holds processes, 0 once it ended.",
+                  PROM_GAUGE },
+                { "cgmeter_task_frozen", "1 while the task is paused (frozen).", PROM_GAUGE },
+                { "cgmeter_task_frozen_seconds_total", "Time the task has spent frozen.", PROM_COUNTER },
+        };
+
         if (n == 0)
                 return;
-        family_header(out, "container_start_time_seconds",
-                      "Start time of the task since unix epoch in seconds.", PROM_GAUGE, om);
-        for (size_t i = 0; i < n; i++)
-                sample_line(out, "container_start_time_seconds", &tasks[i], NULL, tasks[i].start_time);
-        family_header(out, "cgmeter_task_running",
-                      "1 while the task's cgroup holds processes, 0 once it ended.", PROM_GAUGE, om);
-        for (size_t i = 0; i < n; i++)
-                sample_line(out, "cgmeter_task_running", &tasks[i], NULL, tasks[i].running ? 1 : 0);
-        family_header(out, "cgmeter_task_frozen", "1 while the task is paused (frozen).", PROM_GAUGE, om);
-        for (size_t i = 0; i < n; i++)
-                sample_line(out, "cgmeter_task_frozen", &tasks[i], NULL, tasks[i].frozen ? 1 : 0);
-        family_header(out, "cgmeter_task_frozen_seconds_total", "Time the task has spent frozen.",
-                      PROM_COUNTER, om);
+        family_header(out, fams[sub].name, fams[sub].help, fams[sub].type, om);
         for (size_t i = 0; i < n; i++) {
-                sample_line(out, "cgmeter_task_frozen_seconds_total", &tasks[i], NULL,
-                            tasks[i].frozen_seconds);
-                if (om)
-                        created_line(out, "cgmeter_task_frozen_seconds_total", &tasks[i], NULL);
+                const double v[] = { tasks[i].start_time, tasks[i].running ? 1 : 0, tasks[i].frozen ? 1 : 0,
+                                     tasks[i].frozen_seconds };
+
+                sample_line(out, fams[sub].name, &tasks[i], NULL, v[sub]);
+                if (om && fams[sub].type == PROM_COUNTER)
+                        created_line(out, fams[sub].name, &tasks[i], NULL);
         }
 }
 
@@ -316,7 +315,7 @@ static void usage_labels(struct strbuf *out, const struct prom_usage *u)
         strbuf_puts(out, "\"}");
 }
 
-static void render_usage(struct strbuf *out, const struct prom_agent *ag, bool om)
+static void render_usage(PART_ARGS)
 {
         static const struct {
                 const char *name, *help;
@@ -392,7 +391,7 @@ static void render_event_counters(struct strbuf *out, const struct prom_agent *a
             (unsigned long long)ag->oom_events[0], (unsigned long long)ag->oom_events[1]);
 }
 
-static void render_agent(struct strbuf *out, const struct prom_agent *ag, bool om)
+static void render_agent(PART_ARGS)
 {
         family_header(out, "cgmeter_build_info", "The running agent: version and cgroup mode of the host.",
                       PROM_GAUGE, om);
@@ -422,10 +421,18 @@ static void render_agent(struct strbuf *out, const struct prom_agent *ag, bool o
         family_header(out, "cgmeter_scrape_duration_seconds",
                       "Time spent reading the cgroups for this scrape.", PROM_GAUGE, om);
         strbuf_printf(out, "cgmeter_scrape_duration_seconds %.6f\n", ag->scrape_seconds);
+        family_header(out, "cgmeter_scrape_reads_total",
+                      "Reads of every task's cgroups for /metrics (this one included); scrapes that arrive "
+                      "during a read share it.",
+                      PROM_COUNTER, om);
+        strbuf_printf(out, "cgmeter_scrape_reads_total %llu\n", (unsigned long long)ag->scrape_reads);
+        family_header(out, "cgmeter_scrapes_total", "Requests of /metrics answered by this read and before.",
+                      PROM_COUNTER, om);
+        strbuf_printf(out, "cgmeter_scrapes_total %llu\n", (unsigned long long)ag->scrapes);
 }
 
 /* [perf_event] counters: one series per event the task's policy names and the host counts. */
-static void render_perf(struct strbuf *out, const struct prom_task *tasks, size_t n, bool om)
+static void render_perf(PART_ARGS)
 {
         static const char name[] = "cgmeter_perf_events_total";
         bool header = false;
@@ -455,17 +462,43 @@ static void render_perf(struct strbuf *out, const struct prom_task *tasks, size_
         }
 }
 
+static void render_eof(PART_ARGS)
+{
+        if (om)
+                strbuf_puts(out, "# EOF\n");
+}
+
+static const struct {
+        void (*render)(PART_ARGS);
+        size_t n; /* families in the section: sub = 0..n-1 */
+} sections[] = {
+        { render_task_family, ARRAY_SIZE(task_families) },
+        { render_io, ARRAY_SIZE(io_families) },
+        { render_psi, 2 * _CG_PSI_MAX },
+        { render_spec, ARRAY_SIZE(spec_families) },
+        { render_task_info, 4 },
+        { render_perf, 1 },
+        { render_usage, 1 },
+        { render_agent, 1 },
+        { render_eof, 1 },
+};
+
+bool prom_render_part(const struct prom_agent *ag, const struct prom_task *tasks, size_t n, bool om,
+                      size_t part, struct strbuf *out)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+                if (part < sections[i].n) {
+                        sections[i].render(out, ag, tasks, n, om, part);
+                        return true;
+                }
+                part -= sections[i].n;
+        }
+        return false;
+}
+
 void prom_render(const struct prom_agent *ag, const struct prom_task *tasks, size_t n, bool om,
                  struct strbuf *out)
 {
-        render_task_families(out, tasks, n, om);
-        render_io(out, tasks, n, om);
-        render_psi(out, tasks, n, om);
-        render_spec(out, tasks, n, om);
-        render_task_info(out, tasks, n, om);
-        render_perf(out, tasks, n, om);
-        render_usage(out, ag, om);
-        render_agent(out, ag, om);
-        if (om)
-                strbuf_puts(out, "# EOF\n");
+        for (size_t part = 0; prom_render_part(ag, tasks, n, om, part, out); part++)
+                ;
 }

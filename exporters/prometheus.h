@@ -51,6 +51,8 @@ struct prom_agent {
         size_t n_collectors;
         size_t tasks_running, tasks_retained;
         double scrape_seconds; /* how long reading the cgroups took */
+        uint64_t scrape_reads; /* reads so far, this one included */
+        uint64_t scrapes;      /* /metrics requests so far that waited for this read or an earlier one */
         const struct prom_usage *usage;
         size_t n_usage;
         uint64_t pressure_events[3][2]; /* [cpu, memory, io][some, full] since the agent started */
@@ -59,6 +61,11 @@ struct prom_agent {
 
 /* Does the Accept header ask for OpenMetrics? */
 bool prom_wants_openmetrics(const char *accept);
+/* The exposition in parts, one metric family each (a few small ones together), so that it can be sent while
+ * it is rendered: append part number part (0, 1, ...) to out; false when there is no such part (the end).
+ * Errors are in out->err. */
+bool prom_render_part(const struct prom_agent *ag, const struct prom_task *tasks, size_t n, bool om,
+                      size_t part, struct strbuf *out);
 /* Render everything into out. Errors are in out->err. */
 void prom_render(const struct prom_agent *ag, const struct prom_task *tasks, size_t n, bool openmetrics,
                  struct strbuf *out);

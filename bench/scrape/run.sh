@@ -9,7 +9,8 @@
 #     -b          also time the floor file by file at the largest level (which cgroup files cost what)
 #
 # At each level: the agent's /metrics latency (curl time_total, median), its CPU time per scrape (all threads,
-# exited ones included, from utime + stime in /proc/PID/stat), its peak RSS (VmHWM) and open fds; the floor (bench/scrape/floor.c: the
+# exited ones included, from utime + stime in /proc/PID/stat), its peak RSS during the scrapes (VmHWM, reset
+# before them) and open fds; the floor (bench/scrape/floor.c: the
 # same cgroup files, read and nothing else, median of as many rounds); node_exporter serving its own metrics.
 # Tasks are `sleep` in a policy with no namespaces (cheap to start). The agent's open-file limit (hard 20000 on
 # the build machines) caps the live tasks: when a launch fails the level is cut to what runs, and said so.
@@ -181,7 +182,7 @@ floor_list() {
 
 echo "# $(uname -r), $(nproc) CPUs, open-file limit $(ulimit -n)/$(ulimit -Hn), $SCRAPES scrapes per point" >&2
 fd0=$(ls /proc/$AGENT_PID/fd | wc -l)
-printf 'tasks\tagent_ms\tagent_cpu_ms\tagent_hwm_kib\tagent_fds\tbytes\tfloor_ms\tfloor_cpu_ms\tratio\tne_ms\tne_cpu_ms\tne_hwm_kib\tne_bytes\n' >"$TMP/results.tsv"
+printf 'tasks\tagent_ms\tagent_cpu_ms\tagent_hwm_kib\tagent_fds\tbytes\tfloor_ms\tfloor_cpu_ms\tratio\tne_ms\tne_cpu_ms\tne_hwm_kib\tne_bytes\tagent_hwm_all_kib\n' >"$TMP/results.tsv"
 last=${LEVELS##* }
 for n in $LEVELS; do
         got=$(grow_to "$n")
@@ -192,14 +193,19 @@ for n in $LEVELS; do
                 perf record -g -p "$AGENT_PID" -o "${OUT:-$TMP}/perf.data" >/dev/null 2>&1 & PERF_PID=$!
                 sleep 0.5
         fi
+        # the peak RSS of the scrapes alone (launching and `cgmeter ps`, which lists every task with its usage
+        # as JSON, have their own peaks): VmHWM is reset to the current RSS first
+        ahwm_all=$(hwm_kib "$AGENT_PID")
+        echo 5 >/proc/"$AGENT_PID"/clear_refs
         read -r ams acpu abytes <<<"$(measure "http://127.0.0.1:$PORT/metrics" "$AGENT_PID")"
+        ahwm=$(hwm_kib "$AGENT_PID")
         if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=; fi
         floor_list >"$TMP/list"
         read -r _ files fms fcpu _ <<<"$("$TMP/floor" "$SCRAPES" <"$TMP/list")"
         read -r nms ncpu nbytes <<<"$(measure "http://127.0.0.1:$NE_PORT/metrics" "$NE_PID")"
         ratio=$(awk -v a="$ams" -v f="$fms" 'BEGIN { printf "%.2f", a / f }')
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$got" "$ams" "$acpu" "$(hwm_kib "$AGENT_PID")" "$fds" "$abytes" \
-                "$fms" "$fcpu" "$ratio" "$nms" "$ncpu" "$(hwm_kib "$NE_PID")" "$nbytes" >>"$TMP/results.tsv"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$got" "$ams" "$acpu" "$ahwm" "$fds" "$abytes" \
+                "$fms" "$fcpu" "$ratio" "$nms" "$ncpu" "$(hwm_kib "$NE_PID")" "$nbytes" "$ahwm_all" >>"$TMP/results.tsv"
         echo "# $got tasks: agent $ams ms ($acpu ms CPU), floor $fms ms ($files files), node_exporter $nms ms; agent fds $fds (idle agent: $fd0)" >&2
         [ "$got" -lt "$n" ] && break
 done
@@ -213,7 +219,7 @@ if [ "$BREAKDOWN" = 1 ]; then
 fi
 [ -n "$OUT" ] && cp "$TMP/results.tsv" "$OUT/"
 echo
-echo "| live tasks | /metrics median | agent CPU / scrape | agent peak RSS | agent fds | body | floor median | floor CPU | agent / floor | node_exporter median | node_exporter CPU / scrape | node_exporter peak RSS |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-tail -n +2 "$TMP/results.tsv" | awk -F'\t' '{ printf "| %d | %s ms | %s ms | %.1f MiB | %d | %.0f KiB | %s ms | %s ms | %sx | %s ms | %s ms | %.1f MiB |\n",
-        $1, $2, $3, $4 / 1024, $5, $6 / 1024, $7, $8, $9, $10, $11, $12 / 1024 }'
+echo "| live tasks | /metrics median | agent CPU / scrape | agent peak RSS (scrapes) | agent peak RSS (all) | agent fds | body | floor median | floor CPU | agent / floor | node_exporter median | node_exporter CPU / scrape | node_exporter peak RSS |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+tail -n +2 "$TMP/results.tsv" | awk -F'\t' '{ printf "| %d | %s ms | %s ms | %.1f MiB | %.1f MiB | %d | %.0f KiB | %s ms | %s ms | %sx | %s ms | %s ms | %.1f MiB |\n",
+        $1, $2, $3, $4 / 1024, $14 / 1024, $5, $6 / 1024, $7, $8, $9, $10, $11, $12 / 1024 }'

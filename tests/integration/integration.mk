@@ -8,6 +8,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t-freeze.sh \
 	tests/integration/t-netcls.sh \
 	tests/integration/t-perf.sh \
+	tests/integration/t-scrape.sh \
 	tests/integration/t-ledger.sh \
 	tests/integration/t-tls.sh \
 	tests/integration/t-load.sh
