@@ -85,13 +85,6 @@ static int on_tick(struct loop_source *s, int fd, uint32_t events, void *userdat
         return 0;
 }
 
-/* Each running task holds this many fds: its unified cgroup directory, its pidfd, its OOM eventfd (v1
- * directories are opened when used, every cgroup.events is watched through one inotify fd). [perf_event]
- * counters (events x CPUs) and pressure triggers (one each) come on top for the policies that have them: a
- * launch beyond the limit then fails with "Too many open files". */
-#define FDS_PER_TASK 3
-#define FDS_RESERVED 512 /* listeners, connections, the ledger, scrape workers' files, launches under way */
-
 /* Hold as many tasks as the hard open-file limit allows; tasks get the limit the agent was started with. */
 static void raise_nofile(struct agent *a)
 {
@@ -105,6 +98,7 @@ static void raise_nofile(struct agent *a)
                 if (setrlimit(RLIMIT_NOFILE, &r) < 0)
                         r = a->nofile_orig;
         }
+        a->nofile_limit = r.rlim_cur;
         a->fd_task_cap =
             r.rlim_cur > FDS_RESERVED + FDS_PER_TASK ? (r.rlim_cur - FDS_RESERVED) / FDS_PER_TASK : 1;
         if (a->fd_task_cap < a->cfg.max_tasks)

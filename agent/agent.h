@@ -14,6 +14,13 @@
 struct events;
 struct scrape;
 
+/* Each running task holds this many fds: its unified cgroup directory, its pidfd, its OOM eventfd (v1
+ * directories are opened when used, every cgroup.events is watched through one inotify fd). [perf_event]
+ * counters (events x CPUs) and pressure triggers (one each) come on top for the policies that have them: a
+ * launch beyond the limit then fails with "Too many open files". */
+#define FDS_PER_TASK 3
+#define FDS_RESERVED 512 /* listeners, connections, the ledger, scrape workers' files, launches under way */
+
 struct agent {
         struct config cfg;
         const char *config_arg;     /* -c FILE, or NULL for the default path */
@@ -36,6 +43,8 @@ struct agent {
         struct ledger *ledger;
         struct rlimit nofile_orig;   /* the open-file limit the agent was started with: tasks get this one */
         uint64_t fd_task_cap;        /* tasks the open-file limit allows (about FDS_PER_TASK each) */
+        uint64_t nofile_limit;       /* the agent's own open-file limit (raised to the hard one) */
+        size_t n_caches;             /* tasks with their stats files kept open ([agent] scrape_keep_files) */
         uint64_t last_checkpoint_ns; /* monotonic */
         struct events *events;       /* OOM and pressure watchers, the event log (events.c) */
         struct scrape *scrape;       /* the /metrics read in progress (scrape.c) */

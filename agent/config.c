@@ -48,6 +48,7 @@ static const struct config_key config_keys[] = {
         KEY_NUM("agent", "sample_interval", CT_DURATION, sample_interval_us, 100000, 60000000),
         KEY_NUM("agent", "checkpoint_interval", CT_DURATION, checkpoint_interval_us, 1000000, 3600000000ull),
         KEY_NUM("agent", "max_tasks", CT_COUNT, max_tasks, 1, 100000),
+        KEY_NUM("agent", "scrape_keep_files", CT_BOOL, scrape_keep_files, 0, 0),
         KEY_STR("http", "listen", CT_LISTEN, listen),
         KEY_STR("http", "control_socket", CT_PATH, control_socket),
         KEY_STR("http", "control_listen", CT_LISTEN, control_listen),

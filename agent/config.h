@@ -23,6 +23,7 @@ struct config {
         uint64_t sample_interval_us;     /* memory byte-seconds integration and checkpoints; 1s */
         uint64_t checkpoint_interval_us; /* ledger checkpoints of running tasks; 30s */
         uint64_t max_tasks;              /* live tasks at once; 10000 */
+        bool scrape_keep_files;          /* keep the tasks' stats files open between scrapes (pread); no */
 
         /* [http] */
         char listen[128];              /* read-only listener (/metrics, /healthz); 127.0.0.1:9750; "" = off */

@@ -25,6 +25,15 @@
 
 static const int init_forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
+static long sys_clone3(struct clone_args *args, size_t size)
+{
+        long r = syscall(SYS_clone3, args, size);
+
+        return r < 0 ? -errno : r;
+}
+
+long (*launch_clone3_fn)(struct clone_args *args, size_t size) = sys_clone3;
+
 long launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd)
 {
         struct clone_args args = {
@@ -33,11 +42,15 @@ long launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd)
                 .exit_signal = SIGCHLD,
                 .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
         };
-        long r = syscall(SYS_clone3, &args, sizeof(args));
+        long r = launch_clone3_fn(&args, sizeof(args));
 
-        /* clone() has no room for these; CLONE_NEWTIME's bit is part of the exit signal there. */
-        if (r >= 0 || errno != ENOSYS || (flags & (CLONE_INTO_CGROUP | CLONE_NEWTIME)))
+        if (r >= 0)
                 return r;
+        errno = (int)-r;
+        /* clone() has no room for these; CLONE_NEWTIME's bit is part of the exit signal there. The caller
+         * retries without them (launch.c), doing their work by other means. */
+        if (errno != ENOSYS || (flags & (CLONE_INTO_CGROUP | CLONE_NEWTIME)))
+                return -1;
         /* Kernels before 5.3, and valgrind, know only clone(); x86-64 argument order. */
         return syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, ret_pidfd, NULL, NULL);
 }
@@ -51,8 +64,9 @@ static _Noreturn void child_fail(const struct launch_ctx *c, enum launch_step st
         _exit(LAUNCH_EXIT_FAILED);
 }
 
-/* Wait for the parent's go; EOF means it gave up (or died), and we leave quietly. */
-static void wait_for_parent(const struct launch_ctx *c)
+/* Wait for the parent's go (LAUNCH_GO or LAUNCH_GO_TIMENS), and return it; EOF means it gave up (or died),
+ * and we leave quietly. */
+static char wait_for_parent(const struct launch_ctx *c)
 {
         char b;
         ssize_t n;
@@ -61,8 +75,27 @@ static void wait_for_parent(const struct launch_ctx *c)
         do
                 n = read(c->sock, &b, 1);
         while (n < 0 && errno == EINTR);
-        if (n != 1)
+        if (n != 1 || (b != LAUNCH_GO && b != LAUNCH_GO_TIMENS))
                 _exit(LAUNCH_EXIT_FAILED);
+        return b;
+}
+
+/* The clone() fallback could not pass CLONE_NEWTIME: unshare() makes a time namespace for our children only,
+ * and setns() into that (time_for_children) moves us in as well, before any offset is written and while we
+ * are single-threaded, as setns needs. A failure is reported at the clone step, where clone3 would have
+ * failed. */
+static void enter_time_ns(const struct launch_ctx *c)
+{
+        int fd;
+
+        if (unshare(CLONE_NEWTIME) < 0)
+                child_fail(c, LAUNCH_STEP_CLONE, errno);
+        fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                child_fail(c, LAUNCH_STEP_CLONE, errno);
+        if (setns(fd, CLONE_NEWTIME) < 0)
+                child_fail(c, LAUNCH_STEP_CLONE, errno);
+        close(fd);
 }
 
 /* Dispositions the agent set (an ignored SIGCHLD or SIGPIPE, say) must not leak into the task; the mask,
@@ -326,7 +359,8 @@ _Noreturn void launch_child(const struct launch_ctx *c)
 {
         int r;
 
-        wait_for_parent(c);
+        if (wait_for_parent(c) == LAUNCH_GO_TIMENS)
+                enter_time_ns(c);
         r = reset_signal_dispositions();
         if (r < 0)
                 child_fail(c, LAUNCH_STEP_SIGNALS, -r);

@@ -129,10 +129,15 @@ static int write_all_once(int fd, const char *buf, size_t len)
         return (size_t)n == len ? 0 : -EIO;
 }
 
+static int format_pid(char *buf, size_t size, pid_t pid)
+{
+        return snprintf(buf, size, "%d\n", (int)pid);
+}
+
 static int join_cgroups(const struct launch_spec *s, pid_t pid)
 {
         char buf[32];
-        int len = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+        int len = format_pid(buf, sizeof(buf), pid);
 
         for (size_t i = 0; i < s->n_join_fds; i++) {
                 int r = write_all_once(s->join_fds[i], buf, (size_t)len);
@@ -141,6 +146,18 @@ static int join_cgroups(const struct launch_spec *s, pid_t pid)
                         return r;
         }
         return 0;
+}
+
+/* What CLONE_INTO_CGROUP would have done, for the clone() fallback. cgroup_fd may be O_PATH: openat works. */
+static int join_unified(int cgroup_fd, pid_t pid)
+{
+        char buf[32];
+        int len = format_pid(buf, sizeof(buf), pid);
+        _cleanup_close_ int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -errno;
+        return write_all_once(fd, buf, (size_t)len);
 }
 
 static int write_id_map(pid_t pid, const char *file, const struct policy_idmap *map, size_t n,
@@ -164,12 +181,15 @@ static int write_id_map(pid_t pid, const char *file, const struct policy_idmap *
 }
 
 /* Everything the child waits for before it may run: cgroup membership and ids. */
-static int parent_setup(const struct launch_spec *s, pid_t pid, enum launch_step *ret_step)
+static int parent_setup(const struct launch_spec *s, pid_t pid, bool fallback, enum launch_step *ret_step)
 {
-        int r;
+        int r = 0;
 
         *ret_step = LAUNCH_STEP_JOIN;
-        r = join_cgroups(s, pid);
+        if (fallback && s->cgroup_fd >= 0)
+                r = join_unified(s->cgroup_fd, pid);
+        if (r >= 0)
+                r = join_cgroups(s, pid);
         if (r < 0 || !(s->namespaces & NS_USER))
                 return r;
         *ret_step = LAUNCH_STEP_UID_MAP;
@@ -196,11 +216,20 @@ static void kill_and_reap(pid_t pid, int pidfd)
         reap(pidfd);
 }
 
+/* clone3 failed for want of something the fallback does by other means (see launch.h). */
+static bool clone3_lacks(int err, uint64_t flags)
+{
+        return err == ENOSYS ||
+               ((err == E2BIG || err == EINVAL) && (flags & (CLONE_INTO_CGROUP | CLONE_NEWTIME)));
+}
+
 /* clone3 with every signal blocked, so that no handler of the agent runs in the child before it has reset
- * them; the child unblocks just before exec. Returns the pid (0 in the child) or -errno. */
-static pid_t clone_child(const struct launch_spec *s, int *ret_pidfd)
+ * them; the child unblocks just before exec. *ret_fallback: made without CLONE_INTO_CGROUP and CLONE_NEWTIME
+ * (the parent and the child do their work). Returns the pid (0 in the child) or -errno. */
+static pid_t clone_child(const struct launch_spec *s, int *ret_pidfd, bool *ret_fallback)
 {
         uint64_t flags = CLONE_PIDFD;
+        bool fallback = false;
         sigset_t all, old;
         long pid;
         int saved;
@@ -213,21 +242,40 @@ static pid_t clone_child(const struct launch_spec *s, int *ret_pidfd)
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
         pid = launch_clone(flags, s->cgroup_fd, ret_pidfd);
+        if (pid < 0 && clone3_lacks(errno, flags)) {
+                fallback = true;
+                pid = launch_clone(flags & ~(uint64_t)(CLONE_INTO_CGROUP | CLONE_NEWTIME), -1, ret_pidfd);
+        }
         if (pid == 0)
                 return 0;
         saved = errno;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        return pid < 0 ? -saved : (pid_t)pid;
+        if (pid < 0)
+                return -saved;
+        /* clone() before Linux 5.2 ignores CLONE_PIDFD; the child waits for us: its pid is still its own. */
+        if (*ret_pidfd < 0) {
+                int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+
+                if (fd < 0) {
+                        saved = errno;
+                        (void)kill((pid_t)pid, SIGKILL);
+                        (void)waitpid((pid_t)pid, NULL, __WALL);
+                        return -saved;
+                }
+                *ret_pidfd = fd;
+        }
+        *ret_fallback = fallback;
+        return (pid_t)pid;
 }
 
 /* Let the child go, and wait until it has exec'd (EOF: its end closed on exec) or reported a failed step. */
-static int release_child(int sock, enum launch_step *ret_step)
+static int release_child(int sock, char go, enum launch_step *ret_step)
 {
         struct launch_msg m;
         ssize_t n;
 
         *ret_step = LAUNCH_STEP_SYNC;
-        if (send(sock, "g", 1, MSG_NOSIGNAL) < 0)
+        if (send(sock, &go, 1, MSG_NOSIGNAL) < 0)
                 return -errno;
         do
                 n = recv(sock, &m, sizeof(m), MSG_WAITALL);
@@ -249,6 +297,7 @@ int launch_task(const struct launch_spec *s, pid_t *ret_pid, int *ret_pidfd, str
         int sv[2], r;
         _cleanup_close_ int sock = -1, pidfd = -1;
         pid_t pid;
+        bool fallback = false;
 
         r = validate_spec(s);
         if (r < 0)
@@ -260,19 +309,19 @@ int launch_task(const struct launch_spec *s, pid_t *ret_pid, int *ret_pidfd, str
         c.sock = sv[1];
         c.parent_sock = sv[0];
 
-        pid = clone_child(s, &pidfd);
+        pid = clone_child(s, &pidfd, &fallback);
         if (pid == 0)
                 launch_child(&c);
         close(sv[1]);
         if (pid < 0)
                 return launch_fail(err, LAUNCH_STEP_CLONE, pid);
 
-        r = parent_setup(s, pid, &step);
+        r = parent_setup(s, pid, fallback, &step);
         if (r < 0) {
                 kill_and_reap(pid, pidfd);
                 return launch_fail(err, step, r);
         }
-        r = release_child(sock, &step);
+        r = release_child(sock, fallback && (s->namespaces & NS_TIME) ? LAUNCH_GO_TIMENS : LAUNCH_GO, &step);
         if (r < 0) {
                 /* The child exits by itself after a report; the kill covers a broken sync. */
                 if (step == LAUNCH_STEP_SYNC)

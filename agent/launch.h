@@ -12,7 +12,13 @@
  * - NS_CGROUP is entered by unshare() in the child after the parent has joined it to the v1 hierarchies, so
  *   the task sees its own cgroup as "/" in every hierarchy, not only in the unified one.
  * - NS_TIME uses clone3(CLONE_NEWTIME) (Linux >= 5.8): the task itself is in the new time namespace. No
- *   clock offsets are set (they can only be written before a process enters the namespace).
+ *   clock offsets are set (they can only be written before a process enters the namespace). In the clone()
+ *   fallback (below) the child enters it itself, first thing after the parent's go: unshare(CLONE_NEWTIME)
+ *   creates it for the caller's children only (/proc/self/ns/time_for_children; the caller stays where it
+ *   was), so the child then setns()es into its own time_for_children, which a single-threaded process with
+ *   CAP_SYS_ADMIN (in its new user namespace, too) may do. The task keeps its pid: no extra fork, and
+ *   built-in init and the command are both in the new namespace, as with clone3. A failure there is
+ *   reported at step "clone3", where clone3 itself would have failed.
  * - NS_PID without NS_MOUNT leaves /proc as it is (mounting it would change the host's).
  * - NS_USER: the maps come from the spec, and uid/gid are ids inside the namespace. With no map given, the
  *   map is "0 <uid> 1" (and "0 <gid> 1") and the task runs as 0 inside: root in its namespace, the spec's
@@ -29,9 +35,14 @@
  * "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" when envp has no PATH; no /bin/sh fallback
  * for ENOEXEC.
  *
- * Kernel: clone3 with CLONE_INTO_CGROUP needs Linux >= 5.7, CLONE_NEWTIME >= 5.8; where clone3 is missing
- * (old kernels, valgrind) other launches fall back to clone(). close_range(CLOSE_RANGE_CLOEXEC) needs 5.11 (a
- * loop otherwise).
+ * Kernel: clone3 with CLONE_INTO_CGROUP needs Linux >= 5.7, CLONE_NEWTIME >= 5.8. The clone() fallback: when
+ * clone3 fails with ENOSYS (kernels before 5.3, valgrind), or with E2BIG/EINVAL while CLONE_INTO_CGROUP or
+ * CLONE_NEWTIME is asked (kernels before 5.7/5.8), the child is made again without those two flags (clone3
+ * where it exists, else clone(), both with CLONE_PIDFD; pidfd_open() if no pidfd came back), and the parent
+ * writes its pid into the unified cgroup's cgroup.procs (opened relative to cgroup_fd) before the v1 joins,
+ * like them while the child still waits; so the task is never outside its cgroups either way. Every other
+ * namespace flag is a clone() flag. Other errors are not retried. close_range(CLOSE_RANGE_CLOEXEC) needs 5.11
+ * (a loop otherwise).
  *
  * Thread safety: launch_task() may be called from any thread of a multi-threaded daemon; the child only uses
  * async-signal-safe calls (raw syscalls for set*id and fork) between clone3 and exec. Concurrent launches are
@@ -84,3 +95,13 @@ int launch_task(const struct launch_spec *s, pid_t *ret_pid, int *ret_pidfd, str
 
 /* Initialize a spec to: no namespaces, uid/gid 0, cwd "/", stdio /dev/null, no cgroups. */
 void launch_spec_init(struct launch_spec *s);
+
+/* Launcher internals shared by launch.c and launch-child.c: the byte that lets the child go, and whether it
+ * must enter the time namespace itself (the clone() fallback with NS_TIME). */
+#define LAUNCH_GO        'g'
+#define LAUNCH_GO_TIMENS 't'
+
+/* Test seam: clone3(2) with exit signal and flags as given, returning the pid, 0 in the child, or -errno.
+ * Tests point it at a function returning -ENOSYS (or -E2BIG/-EINVAL) to run the clone() fallback. */
+struct clone_args;
+extern long (*launch_clone3_fn)(struct clone_args *args, size_t size);

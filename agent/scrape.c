@@ -26,6 +26,7 @@ struct scrape_entry {
         struct task *task;                  /* valid while the read runs or renders (scrape_busy()) */
         char path[2 * POLICY_NAME_MAX + 2]; /* the running task's cgroup below the roots; "" when ended */
         struct perf_counters *perf;         /* a reference: the task may close its own when it ends */
+        struct collector_cache *cache;      /* the task's, used by this entry's worker only */
         struct cg_sample s;
         int r; /* 0: s holds values; <0: nothing read (-ENOENT: the cgroup went away meanwhile) */
 };
@@ -124,12 +125,12 @@ static void *worker(void *userdata)
 
                         if (!e->path[0])
                                 continue;
-                        e->r = collector_target_open_below(&rd->roots, e->path, &ct);
-                        if (e->r < 0)
-                                continue;
+                        /* files are opened below the hierarchies' roots (or kept open in the cache): no
+                         * directory fd per task */
+                        collector_target_below(&rd->roots, e->path, &ct);
                         ct.perf = e->perf;
+                        ct.cache = e->cache;
                         e->r = collector_collect_all(&ct, rd->enabled, &e->s, &failed);
-                        collector_target_close(&ct);
                 }
         }
         /* the last worker out tells the loop (release: its entries are visible to the loop's acquire); an
@@ -421,6 +422,67 @@ static size_t threads_for(size_t n)
         return k > SCRAPE_MAX_THREADS ? SCRAPE_MAX_THREADS : k;
 }
 
+/* ---- stats files kept open ([agent] scrape_keep_files) ---- */
+
+#define FILES_PER_TASK 16   /* the most a task's cache holds (a hybrid host: 16 files, v2: 12) */
+#define LAUNCH_ROOM    512u /* launches the fds left over must still allow */
+
+static void cache_drop(struct agent *a, struct task *t)
+{
+        if (!t->cache)
+                return;
+        collector_cache_free(t->cache);
+        t->cache = NULL;
+        a->n_caches--;
+}
+
+/* How many tasks may keep their files open with `tasks` running: what the open-file limit leaves after
+ * FDS_PER_TASK per task, the reserve, and room for LAUNCH_ROOM more launches. */
+static size_t caches_allowed(const struct agent *a, size_t tasks)
+{
+        uint64_t need = FDS_RESERVED + (uint64_t)FDS_PER_TASK * (tasks + LAUNCH_ROOM);
+
+        if (!a->cfg.scrape_keep_files || a->nofile_limit <= need)
+                return 0;
+        return (size_t)((a->nofile_limit - need) / FILES_PER_TASK);
+}
+
+void scrape_make_room(struct agent *a, size_t tasks)
+{
+        size_t allowed = caches_allowed(a, tasks);
+
+        if (scrape_busy(a) || a->n_caches <= allowed)
+                return; /* a read in progress uses the caches: the next read trims them */
+        for (struct task *t = a->tasks; t && a->n_caches > allowed; t = t->next)
+                cache_drop(a, t);
+}
+
+/* Before a read (no worker runs): ended tasks' caches go, running tasks get one while the limit allows. */
+static void caches_plan(struct agent *a)
+{
+        size_t allowed = caches_allowed(a, a->n_running);
+
+        for (struct task *t = a->tasks; t; t = t->next)
+                if (t->cache && (t->state != TASK_RUNNING || a->n_caches > allowed))
+                        cache_drop(a, t);
+        for (struct task *t = a->tasks; t && a->n_caches < allowed; t = t->next)
+                if (t->state == TASK_RUNNING && !t->cache && (t->cache = collector_cache_new())) {
+                        collector_cache_set_limit(t->cache, FILES_PER_TASK);
+                        a->n_caches++;
+                }
+}
+
+void scrape_task_ended(struct agent *a, struct task *t)
+{
+        if (!scrape_busy(a))
+                cache_drop(a, t); /* else the next read's plan drops it */
+}
+
+void scrape_task_free(struct agent *a, struct task *t)
+{
+        cache_drop(a, t);
+}
+
 /* Snapshot the task list (loop thread) and start the workers. */
 static int read_start(struct agent *a, struct scrape_read **ret)
 {
@@ -429,6 +491,7 @@ static int read_start(struct agent *a, struct scrape_read **ret)
         size_t n = 0, i = 0;
         int r;
 
+        caches_plan(a);
         for (struct task *t = a->tasks; t; t = t->next)
                 n++;
         rd = calloc(1, sizeof(*rd));
@@ -444,6 +507,7 @@ static int read_start(struct agent *a, struct scrape_read **ret)
                 if (t->state == TASK_RUNNING && t->node) {
                         snprintf(e[i].path, sizeof(e[i].path), "%s", t->node->path);
                         e[i].perf = t->perf ? perf_counters_ref(t->perf) : NULL;
+                        e[i].cache = t->cache;
                 } else if (t->have_final) {
                         e[i].s = t->final;
                         e[i].r = 0;

@@ -242,18 +242,16 @@ static void adopt_usage(struct agent *a, struct task *t)
         struct cg_sample s = { 0 };
         uint64_t now = now_realtime_ns(), mono = now_monotonic_ns(), since;
 
-        if (ledger_get_checkpoint(a->ledger, t->id, &cp) < 0)
+        if (ledger_get_checkpoint(a->ledger, t->id, &cp) <= 0) /* 0: no checkpoint, cp is not filled */
                 return;
         t->mem_byte_seconds = (double)cp.memory_byte_seconds;
         since = cp.end_ns > t->start_ns ? cp.end_ns : t->start_ns;
-        if (collector_target_open_below(&a->collector_roots, t->node->path, &ct) < 0)
-                return;
+        collector_target_below(&a->collector_roots, t->node->path, &ct);
         if (now > since && collector_memory.collect(&ct, &s) == 0 && (s.have & CG_HAVE_MEM_USAGE) &&
             now - since < mono) {
                 t->mem_last_usage = s.memory.usage;
                 t->mem_last_ns = mono - (now - since);
         }
-        collector_target_close(&ct);
 }
 
 static int adopt_task(struct agent *a, const char *policy, const char *id)

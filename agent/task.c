@@ -68,6 +68,8 @@ void task_free(struct task *t)
         if (t->pidfd >= 0)
                 close(t->pidfd);
         cg_node_free(t->node);
+        if (t->agent)
+                scrape_task_free(t->agent, t);
         perf_counters_unref(t->perf);
         policy_unref(t->policy);
         if (t->argv)
@@ -374,8 +376,13 @@ static int task_start_process(struct agent *a, struct task *t, char **env, const
 static void task_abort(struct agent *a, struct task *t)
 {
         if (t->pidfd >= 0) {
-                syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
-                waitid(P_PIDFD, (id_t)t->pidfd, NULL, WEXITED);
+                siginfo_t si;
+
+                /* without pidfd_send_signal (valgrind 3.19) the pid: our child, not reaped yet, is still ours
+                 */
+                if (syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0) < 0)
+                        (void)kill(t->pid, SIGKILL);
+                waitid(P_PIDFD, (id_t)t->pidfd, &si, WEXITED);
         }
         if (t->node) {
                 cg_node_kill(a->cg, t->node);
@@ -397,6 +404,7 @@ int task_launch(struct agent *a, const struct task_request *req, struct task **r
         r = task_check_request(a, req, &p, errbuf, n);
         if (r < 0)
                 return r;
+        scrape_make_room(a, a->n_running + 1); /* stats files kept open must leave room for its fds */
         t = task_alloc();
         if (!t)
                 return -ENOMEM;
@@ -693,6 +701,7 @@ void task_finalize(struct agent *a, struct task *t)
         /* an ended task is kept for a while (metrics retention), its cgroup's fds and counters are not */
         t->node = cg_node_free(t->node);
         t->perf = perf_counters_unref(t->perf);
+        scrape_task_ended(a, t);
         task_state_remove(a, t);
         t->state = TASK_ENDED;
         if (t->frozen) {
@@ -721,8 +730,12 @@ int task_signal(struct agent *a, struct task *t, int sig, bool all)
                         task_freeze(a, t, false);
                 return r;
         }
-        if (!all && t->pidfd >= 0)
-                return syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+        if (!all && t->pidfd >= 0) {
+                if (syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0) == 0)
+                        return 0;
+                if (errno != ENOSYS) /* without pidfd_send_signal (valgrind 3.19): the pid below */
+                        return -errno;
+        }
         if (!all && t->pid > 0)
                 return kill(t->pid, sig) < 0 ? -errno : 0;
         /* every process of the cgroup */
@@ -807,7 +820,6 @@ int task_sample(struct agent *a, struct task *t, struct cg_sample *ret)
 {
         struct collector_target ct;
         uint32_t failed = 0;
-        int r;
 
         if (t->state == TASK_ENDED) {
                 if (!t->have_final)
@@ -815,13 +827,10 @@ int task_sample(struct agent *a, struct task *t, struct cg_sample *ret)
                 *ret = t->final;
                 return 0;
         }
-        r = collector_target_open_below(&a->collector_roots, t->node->path, &ct);
-        if (r < 0)
-                return r;
+        /* not the task's cache: scrape workers may be using it */
+        collector_target_below(&a->collector_roots, t->node->path, &ct);
         ct.perf = t->perf;
-        r = collector_collect_all(&ct, a->collectors_enabled, ret, &failed);
-        collector_target_close(&ct);
-        return r;
+        return collector_collect_all(&ct, a->collectors_enabled, ret, &failed);
 }
 
 /* One small read per task and tick: the usage counter only (memory.stat and the rest wait for a scrape). */
@@ -895,8 +904,12 @@ void task_kill_all(struct agent *a)
                 /* give the kernel a moment to empty the cgroup, so final values are read and it is removed */
                 for (int i = 0; i < 50 && cg_node_populated(a->cg, t->node) > 0; i++)
                         usleep(20000);
-                if (t->pidfd >= 0 && waitid(P_PIDFD, (id_t)t->pidfd, NULL, WEXITED | WNOHANG) == 0)
-                        t->exit_status = W_EXITCODE(0, SIGKILL);
+                if (t->pidfd >= 0) {
+                        siginfo_t si = { 0 };
+
+                        if (waitid(P_PIDFD, (id_t)t->pidfd, &si, WEXITED | WNOHANG) == 0 && si.si_pid != 0)
+                                t->exit_status = W_EXITCODE(0, SIGKILL);
+                }
                 t->exited = true;
                 task_finalize(a, t);
         }
@@ -913,6 +926,7 @@ void task_perf_open(struct agent *a, struct task *t)
                 return;
         dfd = cg_node_dirfd(a->cg, t->node, CG_PERF_EVENT);
         r = dfd < 0 ? dfd : perf_counters_open(dfd, p->perf_events, p->n_perf_events, &t->perf, &unsupported);
+        t->perf_unsupported = unsupported;
         for (size_t i = 0; i < p->n_perf_events; i++)
                 if (unsupported & (UINT32_C(1) << i))
                         log_warning("task %s: perf_event: %s unsupported on this host", t->id,

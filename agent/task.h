@@ -56,6 +56,9 @@ struct task {
         struct agent *agent;
         struct events_task *events; /* the events module's watchers (events.c) */
         struct perf_counters *perf; /* [perf_event] counters while running (perf.h); NULL: none */
+        struct collector_cache
+            *cache;                /* its stats files kept open (scrape_keep_files): scrape workers only */
+        uint32_t perf_unsupported; /* bit i: the policy's perf_events[i] cannot be counted on this host */
         struct task *next;
 };
 

@@ -1,7 +1,7 @@
 /* Collectors: one per source of cgroup statistics (cpu, memory, io, pids, psi), all behind one struct
- * collector in one registry. A collector reads the files of one cgroup relative to directory fds (struct
- * collector_target) and fills its part of a struct cg_sample; the exporters and the ledger only ever see
- * cg_sample.
+ * collector in one registry. A collector reads the files of one cgroup (struct collector_target: its
+ * directories, or a path below the hierarchies' roots, optionally through a cache of open files) and fills
+ * its part of a struct cg_sample; the exporters and the ledger only ever see cg_sample.
  *
  * Sources by host mode:
  * - pure v2 (target.v2 = true): everything from fd[COLLECTOR_SOURCE_UNIFIED]: cpu.stat, memory.*, io.stat,
@@ -106,13 +106,20 @@ enum collector_source {
         _COLLECTOR_SOURCE_MAX,
 };
 
-/* One cgroup, as open directory fds, one per source (-1 when absent). On a pure v2 host only the unified fd
- * is set and v2 is true. The target owns its fds (collector_target_close). */
+/* One cgroup, in one of two forms. A directory target (path NULL) holds the cgroup's own directories in fd[],
+ * one per source (-1 when absent), and owns them (collector_target_open, _open_below, _close). A path target
+ * (path set, collector_target_below) holds the hierarchies' ROOT directories in fd[] and finds the cgroup's
+ * files at "<path>/<name>" below them, one openat each and no directory fd; it owns nothing (root fds and
+ * path are borrowed and must outlive it). On a pure v2 host only the unified fd is set and v2 is true. Either
+ * form may carry a cache of open files (collector_cache_new), borrowed too. */
 struct perf_counters;
+struct collector_cache;
 struct collector_target {
         int fd[_COLLECTOR_SOURCE_MAX];
         bool v2;
+        const char *path;                 /* NULL: fd[] are the cgroup's directories; else relative to fd[] */
         const struct perf_counters *perf; /* the task's perf_event counters (perf.h), borrowed; NULL: none */
+        struct collector_cache *cache;    /* borrowed; NULL: every read opens and closes its file */
 };
 
 struct collector {
@@ -144,36 +151,78 @@ uint32_t collector_bit(const struct collector *c);
 int collector_collect_all(const struct collector_target *t, uint32_t enabled, struct cg_sample *ret,
                           uint32_t *ret_failed);
 
-/* Drop the network counters of a task whose final values are recorded (before its target's fds close; its
- * cgroup may already be removed). Without it an ended task's entry stays until the LRU map evicts it. */
+/* Drop the network counters of a task whose final values are recorded (before its target's fds close; with a
+ * directory target its cgroup may already be removed, a path target needs it to exist: -ENOENT otherwise).
+ * Without it an ended task's entry stays until the LRU map evicts it. */
 int collector_net_forget(const struct collector_target *t);
 
 const char *collector_source_to_string(enum collector_source s);
 void collector_target_init(struct collector_target *t);
-/* Open path (relative to dirfd, or absolute) as the directory of source src, replacing any fd held there. */
+/* Open path (relative to dirfd, or absolute) as the directory of source src, replacing any fd held there.
+ * -EINVAL on a path target (its fds are borrowed). */
 int collector_target_open(struct collector_target *t, enum collector_source src, int dirfd, const char *path);
+/* Close a directory target's fds; a path target's are borrowed and only forgotten. Either way fd[] are -1
+ * and path is NULL after; v2, perf and cache stay (collector_cache_free is for the cache's owner). */
 void collector_target_close(struct collector_target *t);
 /* Open the cgroup at path (relative, "policy/task") below each directory of roots (a target of the
  * hierarchies' root fds, borrowed) as a target of its own: ret owns its fds. A source missing in roots stays
- * -1. -ENOENT when the cgroup is gone. Safe on any thread: holding no fd between reads is what lets the agent
- * keep few fds per task and read from worker threads. */
+ * -1. -ENOENT when the cgroup is gone. Safe on any thread. */
 int collector_target_open_below(const struct collector_target *roots, const char *path,
                                 struct collector_target *ret);
+/* The path target of the cgroup at path (relative, "policy/task"; "" is the roots themselves) below roots'
+ * directories: no syscall, nothing opened. roots' fds and path are borrowed: keep them open and unchanged
+ * while ret is used. ret gets roots' v2 and no perf counters and no cache. */
+void collector_target_below(const struct collector_target *roots, const char *path,
+                            struct collector_target *ret);
+/* A new fd of the cgroup's directory of source src, for what needs the directory itself (BPF attach,
+ * perf_event_open); the caller closes it. -EBADF when src is absent, -ENOENT when the cgroup is gone. */
+int collector_target_open_dir(const struct collector_target *t, enum collector_source src);
 
-/* For collector implementations. */
+/* A cache of one cgroup's open files, so that each scrape costs one pread per file instead of an
+ * open+read+close (kernfs regenerates a file's text on a read at offset 0, so values are never stale). The
+ * first read of (source, name) through a target whose cache is c opens the file and keeps its fd; later reads
+ * pread it from offset 0; a cached file of a removed cgroup reads ENODEV, -ENOENT as without a cache. A file
+ * found absent in a live cgroup is remembered as absent (no open is retried until the cache is freed: a file
+ * that may appear later, e.g. io.stat once the parent enables io, needs a new cache). Use a cache with the
+ * targets of one cgroup only (keyed by source and file name, not by path). Not thread-safe: one thread at a
+ * time (the agent's scrape workers each take whole tasks, so a task's cache is never read by two threads at
+ * once). At most COLLECTOR_CACHE_FILES files are remembered; beyond that, or beyond the fd limit, a file is
+ * opened and closed per read as without a cache. */
+#define COLLECTOR_CACHE_FILES 32
+struct collector_cache *collector_cache_new(void);
+/* Closes every fd; NULL is fine. */
+void collector_cache_free(struct collector_cache *c);
+/* The fds c holds now. */
+unsigned collector_cache_nfds(const struct collector_cache *c);
+/* Keep at most max_fds fds open (default COLLECTOR_CACHE_FILES); fds above a lowered limit are closed now. */
+int collector_cache_set_limit(struct collector_cache *c, unsigned max_fds);
+
+/* For collector implementations. Each read helper names the file by target, source and name: "name" in the
+ * directory fd[src] of a directory target, "<path>/<name>" below the root fd[src] of a path target, through
+ * the target's cache when it has one. name is a file name (no '/'). Reads copy the file into a buffer of
+ * their own: 8 KiB on the stack (every cgroup file we read is smaller), or a malloc'ed one up to
+ * COLLECTOR_FILE_MAX for a larger file, so a read costs no malloc and needs no big stack. */
 #define COLLECTOR_FILE_MAX (64 * 1024) /* v1 memory.stat is ~1.5 KiB; blkio with many disks a few KiB */
-/* Read a cgroup file below dirfd. ENODEV (file of a removed cgroup) is reported as -ENOENT. */
-int collector_read(int dirfd, const char *name, char **ret_buf, size_t *ret_len);
+/* Read a cgroup file into a new NUL-terminated buffer (the caller frees it). -EBADF when src is absent;
+ * ENODEV (file of a removed cgroup) is reported as -ENOENT; -EFBIG above COLLECTOR_FILE_MAX. */
+int collector_read(const struct collector_target *t, enum collector_source src, const char *name,
+                   char **ret_buf, size_t *ret_len);
 /* Read a file that may legitimately be absent: 1 read, 0 absent (no such file in a live cgroup, or the kernel
  * refuses it with EOPNOTSUPP, as *.pressure with PSI off), -ENOENT when the cgroup itself is gone. */
-int collector_read_optional(int dirfd, const char *name, char **ret_buf, size_t *ret_len);
-/* Read name with collector_read_optional and hand it to parse. Returns 1 when parsed, 0 when the file is
+int collector_read_optional(const struct collector_target *t, enum collector_source src, const char *name,
+                            char **ret_buf, size_t *ret_len);
+/* Read name like collector_read_optional and hand its contents to fn (buf NUL-terminated, valid only
+ * during the call). Returns 1 when fn returned >= 0, 0 when the file is absent, else fn's or the read's
+ * error. */
+int collector_read_with(const struct collector_target *t, enum collector_source src, const char *name,
+                        int (*fn)(const char *buf, size_t len, void *userdata), void *userdata);
+/* Read name with collector_read_with and hand it to parse. Returns 1 when parsed, 0 when the file is
  * absent, <0 otherwise (-EINVAL: the kernel wrote something we do not understand). Collectors read every file
  * this way: which files exist depends on the kernel version and, on v2, on the controllers the parent
  * enables, and one missing file must not hide the rest of the sample. */
-int collector_read_parse(int dirfd, const char *name,
+int collector_read_parse(const struct collector_target *t, enum collector_source src, const char *name,
                          int (*parse)(const char *buf, size_t len, struct cg_sample *s), struct cg_sample *s);
-/* 1 if dirfd holds file name, 0 if not, <0 on error. */
-int collector_has_file(int dirfd, const char *name);
-/* 1 if controller is listed in the cgroup.controllers of the v2 cgroup dirfd, 0 if not, <0 on error. */
-int collector_v2_has_controller(int dirfd, const char *controller);
+/* 1 if the cgroup has file name in source src, 0 if not, <0 on error (-EBADF: src absent). Never cached. */
+int collector_has_file(const struct collector_target *t, enum collector_source src, const char *name);
+/* 1 if controller is listed in the cgroup.controllers of t's unified cgroup, 0 if not, <0 on error. */
+int collector_v2_has_controller(const struct collector_target *t, const char *controller);

@@ -4,13 +4,13 @@
 
 static int probe(const struct collector_target *ex, char *why, size_t n)
 {
-        int fd = ex->fd[COLLECTOR_SOURCE_UNIFIED], r;
+        int r;
 
         if (!ex->v2 && ex->fd[COLLECTOR_SOURCE_CPUACCT] >= 0)
                 return 1;
-        if (fd >= 0) {
+        if (ex->fd[COLLECTOR_SOURCE_UNIFIED] >= 0) {
                 /* cpu.stat is a core v2 file: usage is there even without the cpu controller. */
-                r = collector_has_file(fd, "cpu.stat");
+                r = collector_has_file(ex, COLLECTOR_SOURCE_UNIFIED, "cpu.stat");
                 if (r != 0)
                         return r;
         }
@@ -27,23 +27,23 @@ static int parse_cpuacct_stat(const char *buf, size_t len, struct cg_sample *s)
 
 static int collect_v1(const struct collector_target *t, struct cg_sample *s)
 {
-        int acct = t->fd[COLLECTOR_SOURCE_CPUACCT], cpu = t->fd[COLLECTOR_SOURCE_CPU], r;
+        int r;
 
-        if (acct >= 0) {
-                r = collector_read_parse(acct, "cpuacct.usage", cg_parse_cpuacct_usage, s);
-                if (r < 0)
-                        return r;
-                r = collector_read_parse(acct, "cpuacct.stat", parse_cpuacct_stat, s);
-                if (r < 0)
-                        return r;
-        } else if (t->fd[COLLECTOR_SOURCE_UNIFIED] >= 0) {
-                r = collector_read_parse(t->fd[COLLECTOR_SOURCE_UNIFIED], "cpu.stat", cg_parse_cpu_stat_v2,
+        if (t->fd[COLLECTOR_SOURCE_CPUACCT] >= 0) {
+                r = collector_read_parse(t, COLLECTOR_SOURCE_CPUACCT, "cpuacct.usage", cg_parse_cpuacct_usage,
                                          s);
                 if (r < 0)
                         return r;
+                r = collector_read_parse(t, COLLECTOR_SOURCE_CPUACCT, "cpuacct.stat", parse_cpuacct_stat, s);
+                if (r < 0)
+                        return r;
+        } else if (t->fd[COLLECTOR_SOURCE_UNIFIED] >= 0) {
+                r = collector_read_parse(t, COLLECTOR_SOURCE_UNIFIED, "cpu.stat", cg_parse_cpu_stat_v2, s);
+                if (r < 0)
+                        return r;
         }
-        if (cpu >= 0) {
-                r = collector_read_parse(cpu, "cpu.stat", cg_parse_cpu_stat_v1, s);
+        if (t->fd[COLLECTOR_SOURCE_CPU] >= 0) {
+                r = collector_read_parse(t, COLLECTOR_SOURCE_CPU, "cpu.stat", cg_parse_cpu_stat_v1, s);
                 if (r < 0)
                         return r;
         }
@@ -56,7 +56,7 @@ static int collect(const struct collector_target *t, struct cg_sample *s)
 
         if (!t->v2)
                 return collect_v1(t, s);
-        r = collector_read_parse(t->fd[COLLECTOR_SOURCE_UNIFIED], "cpu.stat", cg_parse_cpu_stat_v2, s);
+        r = collector_read_parse(t, COLLECTOR_SOURCE_UNIFIED, "cpu.stat", cg_parse_cpu_stat_v2, s);
         return r < 0 ? r : 0;
 }
 

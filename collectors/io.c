@@ -18,7 +18,7 @@ static int probe(const struct collector_target *ex, char *why, size_t n)
                 snprintf(why, n, "no unified cgroup");
                 return 0;
         }
-        r = collector_v2_has_controller(ex->fd[COLLECTOR_SOURCE_UNIFIED], "io");
+        r = collector_v2_has_controller(ex, "io");
         if (r == 0)
                 snprintf(why, n, "io controller not available in cgroup.controllers");
         return r;
@@ -36,37 +36,34 @@ static int parse_ios(const char *buf, size_t len, struct cg_sample *s)
 
 /* The _recursive files include child cgroups, as v2 io.stat and the other v1 counters do; old kernels only
  * have the plain ones. */
-static int read_blkio(int fd, const char *recursive, const char *plain,
+static int read_blkio(const struct collector_target *t, const char *recursive, const char *plain,
                       int (*parse)(const char *, size_t, struct cg_sample *), struct cg_sample *s)
 {
-        int r = collector_read_parse(fd, recursive, parse, s);
+        int r = collector_read_parse(t, COLLECTOR_SOURCE_BLKIO, recursive, parse, s);
 
         if (r != 0)
                 return r;
-        return collector_read_parse(fd, plain, parse, s);
+        return collector_read_parse(t, COLLECTOR_SOURCE_BLKIO, plain, parse, s);
 }
 
 static int collect(const struct collector_target *t, struct cg_sample *s)
 {
-        int fd, r;
+        int r;
 
         if (t->v2) {
-                fd = t->fd[COLLECTOR_SOURCE_UNIFIED];
-                if (fd < 0)
+                if (t->fd[COLLECTOR_SOURCE_UNIFIED] < 0)
                         return 0;
-                r = collector_read_parse(fd, "io.stat", cg_parse_io_stat, s);
+                r = collector_read_parse(t, COLLECTOR_SOURCE_UNIFIED, "io.stat", cg_parse_io_stat, s);
                 return r < 0 ? r : 0;
         }
-        fd = t->fd[COLLECTOR_SOURCE_BLKIO];
-        if (fd < 0)
+        if (t->fd[COLLECTOR_SOURCE_BLKIO] < 0)
                 return 0;
         memset(&s->io, 0, sizeof(s->io));
-        r = read_blkio(fd, "blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes",
+        r = read_blkio(t, "blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes",
                        parse_bytes, s);
         if (r < 0)
                 return r;
-        r = read_blkio(fd, "blkio.throttle.io_serviced_recursive", "blkio.throttle.io_serviced", parse_ios,
-                       s);
+        r = read_blkio(t, "blkio.throttle.io_serviced_recursive", "blkio.throttle.io_serviced", parse_ios, s);
         return r < 0 ? r : 0;
 }
 

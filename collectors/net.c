@@ -225,7 +225,8 @@ static int find_attached(int cg, enum bpf_attach_type type, const char *name, ui
                 return -errno;
         for (uint32_t i = 0; i < cnt; i++) {
                 struct bpf_prog_info info = { 0 };
-                uint32_t len = sizeof(info), map_ids[4];
+                uint32_t len = sizeof(info),
+                         map_ids[4] = { 0 }; /* filled by the kernel (valgrind cannot tell) */
                 _cleanup_close_ int fd = bpf_prog_get_fd_by_id(ids[i]);
 
                 if (fd < 0)
@@ -324,12 +325,17 @@ static int attach_or_reuse(int cg, int level)
 
 static int probe(const struct collector_target *ex, char *why, size_t n)
 {
-        int root = ex->fd[COLLECTOR_SOURCE_UNIFIED], level, map, old;
+        _cleanup_close_ int root = -1;
+        int level, map, old;
 
-        if (root < 0) {
+        if (ex->fd[COLLECTOR_SOURCE_UNIFIED] < 0) {
                 snprintf(why, n, "no unified (v2) hierarchy to attach cgroup_skb programs to");
                 return 0;
         }
+        /* the example's own directory: on a path target fd[] are the hierarchy's root */
+        root = collector_target_open_dir(ex, COLLECTOR_SOURCE_UNIFIED);
+        if (root < 0)
+                return root;
         /* Tasks are <subtree root>/<policy>/<task>: count at that level, so cgroups a task makes below its
          * own count to it. Where levels cannot be known, count to the socket's own cgroup. */
         level = net_cgroup_level(root);
@@ -356,6 +362,21 @@ static int probe(const struct collector_target *ex, char *why, size_t n)
         return 1;
 }
 
+/* The cgroup id of t's unified cgroup: of its directory fd, or (path target) of its path, without an fd. */
+static int target_cgroup_id(const struct collector_target *t, uint64_t *ret)
+{
+        int fd = t->fd[COLLECTOR_SOURCE_UNIFIED];
+        struct stat st;
+
+        if (!t->path)
+                return net_cgroup_id(fd, ret);
+        if (fstatat(fd, t->path[0] ? t->path : ".", &st, 0) < 0)
+                return errno == ENOTDIR || errno == ENODEV ? -ENOENT : -errno;
+        /* as net_cgroup_id: the kernfs node id is the directory's inode number */
+        *ret = (uint64_t)st.st_ino;
+        return 0;
+}
+
 static int collect(const struct collector_target *t, struct cg_sample *s)
 {
         int fd = t->fd[COLLECTOR_SOURCE_UNIFIED], map = __atomic_load_n(&net_map_fd, __ATOMIC_ACQUIRE), r;
@@ -364,7 +385,7 @@ static int collect(const struct collector_target *t, struct cg_sample *s)
 
         if (map < 0 || fd < 0)
                 return 0;
-        r = net_cgroup_id(fd, &id);
+        r = target_cgroup_id(t, &id);
         if (r < 0)
                 return r;
         r = net_counters_read(map, id, &c);
@@ -385,7 +406,7 @@ int collector_net_forget(const struct collector_target *t)
 
         if (map < 0 || fd < 0)
                 return 0;
-        r = net_cgroup_id(fd, &id);
+        r = target_cgroup_id(t, &id);
         if (r < 0)
                 return r;
         if (bpf_map_delete_elem(map, &id) < 0 && errno != ENOENT)

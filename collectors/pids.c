@@ -1,22 +1,22 @@
 /* Pids: the number of tasks and the limit. Same files on v1 (pids hierarchy) and v2. */
 #include "parse-cgroup.h"
 
-static int dirfd_of(const struct collector_target *t)
+static enum collector_source source_of(const struct collector_target *t)
 {
-        return t->fd[t->v2 ? COLLECTOR_SOURCE_UNIFIED : COLLECTOR_SOURCE_PIDS];
+        return t->v2 ? COLLECTOR_SOURCE_UNIFIED : COLLECTOR_SOURCE_PIDS;
 }
 
 static int probe(const struct collector_target *ex, char *why, size_t n)
 {
-        int fd = dirfd_of(ex), r;
+        int r;
 
-        if (fd < 0) {
+        if (ex->fd[source_of(ex)] < 0) {
                 snprintf(why, n, "%s", ex->v2 ? "no unified cgroup" : "pids hierarchy not mounted");
                 return 0;
         }
         if (!ex->v2)
                 return 1;
-        r = collector_v2_has_controller(fd, "pids");
+        r = collector_v2_has_controller(ex, "pids");
         if (r == 0)
                 snprintf(why, n, "pids controller not available in cgroup.controllers");
         return r;
@@ -48,15 +48,16 @@ static int parse_max(const char *buf, size_t len, struct cg_sample *s)
 
 static int collect(const struct collector_target *t, struct cg_sample *s)
 {
-        int fd = dirfd_of(t), r;
+        enum collector_source src = source_of(t);
+        int r;
 
-        if (fd < 0)
+        if (t->fd[src] < 0)
                 return 0;
-        r = collector_read_parse(fd, "pids.current", parse_current, s);
+        r = collector_read_parse(t, src, "pids.current", parse_current, s);
         if (r < 0)
                 return r;
         /* The root cgroup has no pids.max. */
-        r = collector_read_parse(fd, "pids.max", parse_max, s);
+        r = collector_read_parse(t, src, "pids.max", parse_max, s);
         return r < 0 ? r : 0;
 }
 

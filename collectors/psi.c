@@ -11,13 +11,13 @@ static const char *const files[_CG_PSI_MAX] = {
 static int probe(const struct collector_target *ex, char *why, size_t n)
 {
         _cleanup_free_ char *buf = NULL;
-        int fd = ex->fd[COLLECTOR_SOURCE_UNIFIED], r;
+        int r;
 
-        if (fd < 0) {
+        if (ex->fd[COLLECTOR_SOURCE_UNIFIED] < 0) {
                 snprintf(why, n, "no unified (v2) hierarchy");
                 return 0;
         }
-        r = collector_read(fd, "cpu.pressure", &buf, NULL);
+        r = collector_read(ex, COLLECTOR_SOURCE_UNIFIED, "cpu.pressure", &buf, NULL);
         if (r == -ENOENT) {
                 snprintf(why, n, "no cpu.pressure (kernel without CONFIG_PSI, or booted with psi=0)");
                 return 0;
@@ -51,13 +51,11 @@ static int collect(const struct collector_target *t, struct cg_sample *s)
                 [CG_PSI_MEMORY] = parse_memory,
                 [CG_PSI_IO] = parse_io,
         };
-        int fd = t->fd[COLLECTOR_SOURCE_UNIFIED];
-
-        if (fd < 0)
+        if (t->fd[COLLECTOR_SOURCE_UNIFIED] < 0)
                 return 0;
         for (size_t i = 0; i < _CG_PSI_MAX; i++) {
                 /* Optional: a cgroup can switch PSI off (cgroup.pressure = 0), then reads fail EOPNOTSUPP. */
-                int r = collector_read_parse(fd, files[i], parsers[i], s);
+                int r = collector_read_parse(t, COLLECTOR_SOURCE_UNIFIED, files[i], parsers[i], s);
 
                 if (r < 0)
                         return r;

@@ -36,6 +36,35 @@ static struct json_object *json_usage(const struct cg_sample *s)
         return u;
 }
 
+/* [perf_event]: the counters read (by event name) and the events this host cannot count. */
+static struct json_object *json_perf(const struct task *t, const struct cg_sample *s)
+{
+        const struct policy *p = t->policy;
+        struct json_object *o, *counts, *unsupported;
+
+        if (p->n_perf_events == 0)
+                return NULL;
+        o = json_object_new_object();
+        counts = json_object_new_object();
+        unsupported = json_object_new_array();
+        if (!o || !counts || !unsupported) {
+                json_object_put(o);
+                json_object_put(counts);
+                json_object_put(unsupported);
+                return NULL;
+        }
+        for (size_t i = 0; i < p->n_perf_events && i < ARRAY_SIZE(s->perf.count); i++) {
+                if (t->perf_unsupported & (UINT32_C(1) << i))
+                        json_object_array_add(unsupported, json_object_new_string(p->perf_events[i]));
+                else if (s && (s->have & CG_HAVE_PERF) && (s->perf.counted & (UINT32_C(1) << i)))
+                        json_object_object_add(counts, p->perf_events[i],
+                                               json_object_new_uint64(s->perf.count[i]));
+        }
+        json_object_object_add(o, "counters", counts);
+        json_object_object_add(o, "unsupported", unsupported);
+        return o;
+}
+
 static struct json_object *json_exit(const struct task *t)
 {
         struct json_object *e;
@@ -87,5 +116,7 @@ struct json_object *json_task(const struct task *t, const struct cg_sample *samp
                                t->end_ns ? json_object_new_double((double)t->end_ns / 1e9) : NULL);
         json_object_object_add(o, "exit", json_exit(t));
         json_object_object_add(o, "usage", json_usage(sample));
+        if (t->policy->n_perf_events > 0)
+                json_object_object_add(o, "perf", json_perf(t, sample));
         return o;
 }

@@ -3,10 +3,11 @@
 #  1. the libFuzzer targets (tests/fuzz/build.sh), each run FUZZ_SECONDS (60) on its corpus, two at a time;
 #  2. an ASan+UBSan build (--enable-sanitizers) in BUILD_DIR-san, whose `make check` (unit and integration
 #     tests) must pass with halt_on_error and leak detection; one TAP line per test program;
-#  3. the agent under valgrind through a short scenario (tests/fuzz/t-valgrind.sh): no definite leak.
+#  3. the agent under valgrind through a short scenario (tests/fuzz/t-valgrind.sh), then through every
+#     integration test (tests/fuzz/t-valgrind-suite.sh): no error, no definite leak.
 #   tests/hardening.sh BUILD_DIR     (BUILD_DIR: a configured, built tree, as tools/build.sh makes)
-# Environment: FUZZ_SECONDS (default 60), HARDENING_SKIP="fuzz san valgrind" to leave parts out.
-# About 12 minutes on 2 cores. Logs: BUILD_DIR/tests/fuzz/*.log, BUILD_DIR-san/check.out.
+# Environment: FUZZ_SECONDS (default 60), HARDENING_SKIP="fuzz san valgrind valgrind-suite" to leave parts out.
+# About 22 minutes on 2 cores. Logs: BUILD_DIR/tests/fuzz/*.log, BUILD_DIR-san/check.out.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: tests/hardening.sh BUILD_DIR}" && pwd)
@@ -97,21 +98,34 @@ else
 fi
 
 # ---- 3. valgrind
-if [[ $skip == *" valgrind "* ]]; then
-        tap_skip "valgrind scenario: HARDENING_SKIP"
-else
-        out=$(top_srcdir=$top top_builddir=$build "$top/tests/fuzz/t-valgrind.sh" 2>"$build/valgrind-scenario.err")
+vg_forward() { # vg_forward PREFIX <<<TAP: each ok / not ok / skip line as one of ours, "#" lines as they are
+        local line st d
         while IFS= read -r line; do
                 case $line in
                 "ok "* | "not ok "*)
                         st=0; [[ $line == not* ]] && st=1
                         d=$(sed -E 's/^(not )?ok [0-9]+ ?-? ?//' <<<"$line")
-                        if [[ $d == "# SKIP"* ]]; then tap_skip "valgrind: ${d#\# SKIP }"; else tap $st "valgrind: $d"; fi
+                        if [[ $d == "# SKIP"* ]]; then tap_skip "$1: ${d#\# SKIP }"
+                        elif [[ $d == *" # SKIP"* ]]; then tap_skip "$1: ${d%% # SKIP*}: ${d#* # SKIP }"
+                        else tap $st "$1: $d"; fi
                         ;;
-                "1..0"*) tap_skip "valgrind: ${line#*SKIP }" ;;
+                "1..0"*) tap_skip "$1: ${line#*SKIP }" ;;
                 "#"*) echo "$line" ;;
                 esac
-        done <<<"$out"
+        done
+}
+if [[ $skip == *" valgrind "* ]]; then
+        tap_skip "valgrind scenario: HARDENING_SKIP"
+else
+        out=$(top_srcdir=$top top_builddir=$build "$top/tests/fuzz/t-valgrind.sh" 2>"$build/valgrind-scenario.err")
+        vg_forward valgrind <<<"$out"
+fi
+# every integration test once with the agent under valgrind (about 10 minutes): HARDENING_SKIP=valgrind-suite
+if [[ $skip == *" valgrind "* || $skip == *" valgrind-suite "* ]]; then
+        tap_skip "valgrind suite: HARDENING_SKIP"
+else
+        out=$(top_srcdir=$top top_builddir=$build "$top/tests/fuzz/t-valgrind-suite.sh" 2>"$build/valgrind-suite.err")
+        vg_forward "valgrind suite" <<<"$out"
 fi
 
 echo "1..$n"

@@ -1,12 +1,13 @@
 #!/bin/bash
 # /metrics scrape cost against the number of live task cgroups, with its floor and a peer, in one run.
 #
-#   bench/scrape/run.sh [-l "100 1000 5000"] [-s SCRAPES] [-o DIR] [-p] [-b]
+#   bench/scrape/run.sh [-l "100 1000 5000"] [-s SCRAPES] [-o DIR] [-p] [-b] [-k]
 #     -l LEVELS   live task counts to measure at (ascending); default "100 1000 5000"
 #     -s SCRAPES  scrapes per measurement (median taken); default 30
 #     -o DIR      keep the raw numbers (results.tsv) and the agent's log there
 #     -p          also `perf record -g` the agent during the scrapes at the largest level (perf.data in -o DIR)
 #     -b          also time the floor file by file at the largest level (which cgroup files cost what)
+#     -k          the agent with [agent] scrape_keep_files = yes, and the floor keeping the files open too (pread)
 #
 # At each level: the agent's /metrics latency (curl time_total, median), its CPU time per scrape (all threads,
 # exited ones included, from utime + stime in /proc/PID/stat), its peak RSS during the scrapes (VmHWM, reset
@@ -23,15 +24,17 @@ SCRAPES=30
 OUT=
 PERF=0
 BREAKDOWN=0
-while getopts "l:s:o:pbh" opt; do
+KEEP=0
+while getopts "l:s:o:pbkh" opt; do
         case $opt in
         l) LEVELS=$OPTARG ;;
         s) SCRAPES=$OPTARG ;;
         o) OUT=$OPTARG ;;
         p) PERF=1 ;;
         b) BREAKDOWN=1 ;;
-        h) sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        k) KEEP=1 ;;
+        h) sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
         esac
 done
 
@@ -116,6 +119,7 @@ state_dir = $TMP/state
 cgroup_root = $ROOT
 max_tasks = 10000
 log_level = warning
+scrape_keep_files = $([ "$KEEP" = 1 ] && echo yes || echo no)
 [http]
 listen = 127.0.0.1:$PORT
 control_socket = $TMP/control.sock
@@ -201,7 +205,7 @@ for n in $LEVELS; do
         ahwm=$(hwm_kib "$AGENT_PID")
         if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=; fi
         floor_list >"$TMP/list"
-        read -r _ files fms fcpu _ <<<"$("$TMP/floor" "$SCRAPES" <"$TMP/list")"
+        read -r _ files fms fcpu _ <<<"$("$TMP/floor" $([ "$KEEP" = 1 ] && echo -k) "$SCRAPES" <"$TMP/list")"
         read -r nms ncpu nbytes <<<"$(measure "http://127.0.0.1:$NE_PORT/metrics" "$NE_PID")"
         ratio=$(awk -v a="$ams" -v f="$fms" 'BEGIN { printf "%.2f", a / f }')
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$got" "$ams" "$acpu" "$ahwm" "$fds" "$abytes" \

@@ -9,6 +9,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t-netcls.sh \
 	tests/integration/t-perf.sh \
 	tests/integration/t-scrape.sh \
+	tests/integration/t-sections.sh \
 	tests/integration/t-ledger.sh \
 	tests/integration/t-tls.sh \
 	tests/integration/t-load.sh
@@ -18,3 +19,4 @@ EXTRA_DIST += tests/integration/lib.sh
 # Both mount the net_cls/net_prio and perf_event hierarchies (each in a mount namespace of its own): not at once.
 tests/integration/t-netcls.log: tests/unit/test_cgroup_apply.log
 tests/integration/t-perf.log: tests/unit/test_perf.log
+tests/integration/t-sections.log: tests/integration/t-perf.log

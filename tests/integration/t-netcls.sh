@@ -6,28 +6,7 @@
 need_root
 plan 8
 
-T_AGENT_WRAP="unshare -m --propagation private"
-# The agent's mounts, seen from here. Its cgroups must go before its namespace does: a v1 hierarchy that still
-# holds cgroups outlives its last mount, hidden.
-agent_mounts() { echo "/proc/$T_AGENT_PID/root/run/cgmeter/cgroup"; }
-remove_agent_cgroups() {
-        [ -n "$T_AGENT_PID" ] || return 0
-        local m
-        cleanup_test_cgroups
-        for m in "$(agent_mounts)"/*; do
-                [ -d "$m/$T_ROOT" ] && find "$m/$T_ROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
-        done
-        # and the kernel must have released them (only the root left) before the last mount goes away
-        for i in $(seq 100); do
-                awk '$1 == "net_cls" || $1 == "perf_event" { if ($2 != 0 && $3 != 1) busy = 1 } END { exit busy }' \
-                        /proc/cgroups && break
-                sleep 0.05
-        done
-        return 0
-}
-on_exit remove_agent_cgroups
-# the EXIT trap runs the registered cleanups last-first, and stop_agent first of all: remove before that
-trap 'remove_agent_cgroups; t_cleanup' EXIT
+use_private_mounts
 
 write_config
 printf '[policy]\nnamespaces = pid mount net\n[net_cls]\nclassid = 0x100001\n[net_prio]\nifpriomap = lo 5\n[perf_event]\nevents = task-clock\n' >"$T_TMP/policies.d/net.ini"

@@ -4,31 +4,14 @@
 # a VM) is either counted or logged as unsupported, never both; an ended task's final values stay visible and
 # the agent holds no perf fd for it any more.
 # On a hybrid host the agent mounts perf_event as v1 under /run/cgmeter; it runs in a mount namespace of its own
-# (as in t-netcls.sh) and its cgroups there are removed before that namespace goes.
+# (use_private_mounts) and its cgroups there are removed before that namespace goes.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v promtool >/dev/null || skip_all "promtool not installed (apt-get install prometheus)"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan 14
+plan 16
 
-T_AGENT_WRAP="unshare -m --propagation private"
-agent_mounts() { echo "/proc/$T_AGENT_PID/root/run/cgmeter/cgroup"; }
-remove_agent_cgroups() {
-        [ -n "$T_AGENT_PID" ] || return 0
-        local m i
-        cleanup_test_cgroups
-        for m in "$(agent_mounts)"/*; do
-                [ -d "$m/$T_ROOT" ] && find "$m/$T_ROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
-        done
-        # a v1 hierarchy that still holds cgroups outlives its last mount, hidden: wait until only the root is left
-        for i in $(seq 100); do
-                awk '$1 == "perf_event" { if ($2 != 0 && $3 != 1) busy = 1 } END { exit busy }' /proc/cgroups && break
-                sleep 0.05
-        done
-        return 0
-}
-on_exit remove_agent_cgroups
-trap 'remove_agent_cgroups; t_cleanup' EXIT
+use_private_mounts
 
 # Value of the task's series for one event in a scrape, empty when there is none.
 perf_value() { # perf_value SCRAPE TASK EVENT
@@ -97,6 +80,12 @@ else
         counted=3
 fi
 [ "$unsup" = 1 ] && diag "$(grep 'perf_event' "$T_TMP/agent.log" | grep 'cycles' | grep 'unsupported' | head -1)"
+# the task's details say the same: counters by event, and what this host cannot count
+j=$(cli --json ps | jq -c --arg id "$id" '.[] | select(.id == $id) | .perf')
+if [ -n "$cycles" ]; then want='[]'; else want='["cycles"]'; fi
+is "$(echo "$j" | jq -c '.unsupported')" "$want" "the task's details list the events this host cannot count"
+is "$(echo "$j" | jq -r '.counters | has("task-clock") and has("context-switches") and has("page-faults")')" true \
+        "the task's details carry the counters by event"
 
 family=$(echo "$m" | grep -E '^(# (HELP|TYPE) cgmeter_perf_events_total |cgmeter_perf_events_total\{)')
 contains "$family" "# TYPE cgmeter_perf_events_total counter" "cgmeter_perf_events_total is typed as a counter"

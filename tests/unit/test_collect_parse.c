@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "cgtest.h"
 #include "collector.h"
 #include "parse-cgroup.h"
 #include "util.h"
@@ -797,30 +798,6 @@ struct real {
         struct collector_target t;
 };
 
-/* This process's cgroup in one hierarchy, from /proc/self/cgroup ("" for the unified one). */
-static int own_cgroup(const char *controller, char *buf, size_t n)
-{
-        _cleanup_free_ char *text = NULL;
-        char *line, *save = NULL;
-        int r = read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, NULL);
-
-        if (r < 0)
-                return r;
-        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char *ctrls = strchr(line, ':'), *path, *tok, *s2 = NULL;
-
-                if (!ctrls || !(path = strchr(++ctrls, ':')))
-                        continue;
-                *path++ = '\0';
-                if (!*controller && !*ctrls)
-                        return snprintf(buf, n, "%s", path) < (int)n ? 0 : -ENAMETOOLONG;
-                for (tok = strtok_r(ctrls, ",", &s2); *controller && tok; tok = strtok_r(NULL, ",", &s2))
-                        if (streq(tok, controller))
-                                return snprintf(buf, n, "%s", path) < (int)n ? 0 : -ENAMETOOLONG;
-        }
-        return -ENOENT;
-}
-
 static int real_setup(void **state)
 {
         struct real *rs = calloc(1, sizeof(*rs));
@@ -858,7 +835,8 @@ static void real_make(struct real *rs)
                 char own[PATH_MAX];
 
                 assert_int_equal(
-                    own_cgroup(i == COLLECTOR_SOURCE_UNIFIED ? "" : real_mounts[i], own, sizeof(own)), 0);
+                    cgtest_own_cgroup(i == COLLECTOR_SOURCE_UNIFIED ? "" : real_mounts[i], own, sizeof(own)),
+                    0);
                 pathf(rs->path[i], sizeof(rs->path[i]), "/sys/fs/cgroup/%s%s%scgmeter-test-%d",
                       real_mounts[i], own, streq(own, "/") ? "" : "/", (int)getpid());
                 /* cpu and cpuacct may be one hierarchy (cpu,cpuacct) reached through two symlinks. */

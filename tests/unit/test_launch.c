@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "cgtest.h"
 #include "launch.h"
 #include "util.h"
 
@@ -630,48 +631,6 @@ struct cg_state {
         char pids_rel[PATH_MAX];
 };
 
-/* Our path in a hierarchy: controller "" is the unified one ("0::/path"). */
-static int own_cgroup(const char *controller, char *buf, size_t size)
-{
-        char line[PATH_MAX + 64];
-        FILE *f = fopen("/proc/self/cgroup", "re");
-        int r = -ENOENT;
-
-        if (!f)
-                return -errno;
-        while (fgets(line, sizeof(line), f)) {
-                char *ctrl = strchr(line, ':'), *path;
-
-                if (!ctrl || !(path = strchr(ctrl + 1, ':')))
-                        continue;
-                *path++ = '\0';
-                if (streq(ctrl + 1, controller) && (controller[0] || strncmp(line, "0:", 2) == 0)) {
-                        path[strcspn(path, "\n")] = '\0';
-                        snprintf(buf, size, "%s", streq(path, "/") ? "" : path);
-                        r = 0;
-                        break;
-                }
-        }
-        fclose(f);
-        return r;
-}
-
-static int make_test_cgroup(const char *mount, const char *controller, char *ret_dir, char *ret_rel)
-{
-        char own[PATH_MAX / 2];
-        struct stat st;
-
-        if (stat(mount, &st) < 0 || own_cgroup(controller, own, sizeof(own)) < 0)
-                return -ENOENT;
-        snprintf(ret_rel, PATH_MAX, "%s/cgmeter-test-%d", own, (int)getpid());
-        snprintf(ret_dir, PATH_MAX, "%s%s", mount, ret_rel);
-        if (mkdir(ret_dir, 0755) < 0) {
-                ret_dir[0] = '\0';
-                return -errno;
-        }
-        return 0;
-}
-
 static int cg_setup(void **state)
 {
         struct cg_state *cg = calloc(1, sizeof(*cg));
@@ -679,8 +638,11 @@ static int cg_setup(void **state)
         if (!cg)
                 return -1;
         if (geteuid() == 0) {
-                (void)make_test_cgroup("/sys/fs/cgroup/unified", "", cg->unified, cg->unified_rel);
-                (void)make_test_cgroup("/sys/fs/cgroup/pids", "pids", cg->pids, cg->pids_rel);
+                char name[64];
+
+                snprintf(name, sizeof(name), "cgmeter-test-%d", (int)getpid());
+                (void)cgtest_make("/sys/fs/cgroup/unified", "", name, cg->unified, cg->unified_rel);
+                (void)cgtest_make("/sys/fs/cgroup/pids", "pids", name, cg->pids, cg->pids_rel);
         }
         *state = cg;
         return 0;

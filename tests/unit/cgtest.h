@@ -1,0 +1,11 @@
+/* For the unit tests that use real cgroups (as root): where this process is, and a test cgroup below it. */
+#pragma once
+
+#include <stddef.h>
+
+/* This process's cgroup in the hierarchy of controller ("" for the unified one), from /proc/self/cgroup,
+ * relative to the hierarchy's mount: "" for its root, else "/a/b" (so mount + path + "/name" is a path). */
+int cgtest_own_cgroup(const char *controller, char *buf, size_t n);
+/* mkdir <mount><own cgroup>/<name>: ret_dir gets the directory, ret_rel its path as /proc/PID/cgroup shows it
+ * (both PATH_MAX). -ENOENT when mount or the hierarchy is missing; ret_dir is "" on failure. */
+int cgtest_make(const char *mount, const char *controller, const char *name, char *ret_dir, char *ret_rel);
