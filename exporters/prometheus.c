@@ -116,9 +116,20 @@ static void task_labels(struct strbuf *out, const struct prom_task *t, const cha
 
 static void value(struct strbuf *out, double v)
 {
-        if (v == floor(v) && fabs(v) < 9007199254740992.0)
-                strbuf_printf(out, " %.0f\n", v);
-        else
+        /* most samples are whole numbers (bytes, counts): digits by hand, printf is a hot spot per series */
+        if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+                char buf[24], *p = buf + sizeof(buf);
+                uint64_t u = (uint64_t)fabs(v);
+
+                *--p = '\n';
+                do
+                        *--p = (char)('0' + u % 10);
+                while ((u /= 10) > 0);
+                if (v < 0)
+                        *--p = '-';
+                *--p = ' ';
+                strbuf_append(out, p, (size_t)(buf + sizeof(buf) - p));
+        } else
                 strbuf_printf(out, " %.9g\n", v);
 }
 
