@@ -263,6 +263,11 @@ static bool render_chunk(struct agent *a, struct scrape_read *rd, bool om)
                         f->all = true;
                         break;
                 }
+        if (!out.err && out.len == 0) { /* the last parts had nothing to say */
+                strbuf_free(&out);
+                maybe_release_tasks(a, rd);
+                return false;
+        }
         if (!out.err && f->bytes + out.len > METRICS_MAX_BYTES)
                 out.err = -EFBIG;
         c = out.err ? NULL : malloc(sizeof(*c) + out.len);
