@@ -102,6 +102,8 @@ static void read_unref(struct scrape_read *rd)
                         rd->fmt[om].head = c->next;
                         free(c);
                 }
+        if (rd->pt)
+                prom_tasks_release(rd->pt, rd->n);
         free(rd->pt);
         free(rd->ids);
         free(rd->usage.items);
@@ -364,6 +366,7 @@ static int read_finish(struct agent *a, struct scrape_read *rd)
                 if (!rd->pt[i].running)
                         rd->ag.tasks_retained++;
         }
+        (void)prom_tasks_prepare(rd->pt, rd->n); /* without it, labels are escaped per series */
         rd->holding_tasks = true;
         rd->next_holding = a->scrape->holding;
         a->scrape->holding = rd;

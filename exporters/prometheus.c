@@ -94,7 +94,8 @@ static void family_header(struct strbuf *out, const char *name, const char *help
         strbuf_puts(out, type == PROM_COUNTER ? " counter\n" : " gauge\n");
 }
 
-static void task_labels(struct strbuf *out, const struct prom_task *t, const char *extra)
+/* "{id=...,tenant=\"...\"": the task's labels, escaped, without the closing brace */
+static void task_label_set(struct strbuf *out, const struct prom_task *t)
 {
         strbuf_puts(out, "{id=\"");
         prom_escape_label(out, t->id);
@@ -107,6 +108,37 @@ static void task_labels(struct strbuf *out, const struct prom_task *t, const cha
         strbuf_puts(out, "\",tenant=\"");
         prom_escape_label(out, t->tenant);
         strbuf_puts(out, "\"");
+}
+
+int prom_tasks_prepare(struct prom_task *tasks, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                struct strbuf sb;
+                size_t len;
+
+                strbuf_init(&sb, 4096);
+                task_label_set(&sb, &tasks[i]);
+                if (strbuf_take(&sb, &tasks[i].labels, &len) < 0)
+                        return -ENOMEM; /* the ones made are freed by prom_tasks_release() */
+        }
+        return 0;
+}
+
+void prom_tasks_release(struct prom_task *tasks, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(tasks[i].labels);
+                tasks[i].labels = NULL;
+        }
+}
+
+static void task_labels(struct strbuf *out, const struct prom_task *t, const char *extra)
+{
+        /* every family repeats them: escaped once per scrape when prepared */
+        if (t->labels)
+                strbuf_puts(out, t->labels);
+        else
+                task_label_set(out, t);
         if (extra) {
                 strbuf_puts(out, ",");
                 strbuf_puts(out, extra);

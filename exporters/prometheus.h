@@ -23,6 +23,7 @@ struct prom_task {
         double start_time;         /* unix seconds */
         const struct cg_sample *s; /* NULL: nothing could be read */
         const struct policy *spec; /* the limits in force */
+        char *labels; /* prom_tasks_prepare(): the label set escaped once; NULL: made per series */
 };
 
 /* Usage per (tenant, policy): ended tasks (from the ledger) plus running ones, so it never goes backwards. */
@@ -59,6 +60,10 @@ struct prom_agent {
         uint64_t oom_events[2];         /* [oom, oom_kill] since the agent started */
 };
 
+/* Escape each task's labels once for a rendering (every family repeats them); prom_tasks_release() frees
+ * them. -ENOMEM leaves the rest unprepared (they are then escaped per series). */
+int prom_tasks_prepare(struct prom_task *tasks, size_t n);
+void prom_tasks_release(struct prom_task *tasks, size_t n);
 /* Does the Accept header ask for OpenMetrics? */
 bool prom_wants_openmetrics(const char *accept);
 /* The exposition in parts, one metric family each (a few small ones together), so that it can be sent while

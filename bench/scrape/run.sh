@@ -192,7 +192,6 @@ for n in $LEVELS; do
         got=$(grow_to "$n")
         [ "$got" -lt "$n" ] && echo "# asked for $n live tasks, $got run: $(sort "$TMP/launch.err" | uniq -c | sort -rn | head -2 | tr '\n' ' ')" >&2
         sleep 1
-        fds=$(ls /proc/$AGENT_PID/fd | wc -l)
         if [ "$PERF" = 1 ] && [ "$n" = "$last" ] && command -v perf >/dev/null; then
                 perf record -g -p "$AGENT_PID" -o "${OUT:-$TMP}/perf.data" >/dev/null 2>&1 & PERF_PID=$!
                 sleep 0.5
@@ -203,6 +202,7 @@ for n in $LEVELS; do
         echo 5 >/proc/"$AGENT_PID"/clear_refs
         read -r ams acpu abytes <<<"$(measure "http://127.0.0.1:$PORT/metrics" "$AGENT_PID")"
         ahwm=$(hwm_kib "$AGENT_PID")
+        fds=$(ls /proc/$AGENT_PID/fd | wc -l) # after the scrapes: with -k the kept files are open by then
         if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=; fi
         floor_list >"$TMP/list"
         read -r _ files fms fcpu _ <<<"$("$TMP/floor" $([ "$KEEP" = 1 ] && echo -k) "$SCRAPES" <"$TMP/list")"

@@ -79,6 +79,21 @@ static void test_task_series(void **state)
         assert_null(strstr(out, "# EOF"));
         assert_null(strstr(out, "_created"));
         assert_non_null(strstr(out, "cgmeter_build_info{version=\"1.2.3\",cgroup_mode=\"hybrid\"} 1\n"));
+        /* labels escaped once (prom_tasks_prepare) render byte for byte the same, in both formats */
+        for (int om = 0; om < 2; om++) {
+                char *plain = render(&t, 1, om), *prepared;
+
+                assert_int_equal(prom_tasks_prepare(&t, 1), 0);
+                assert_string_equal(
+                    t.labels,
+                    "{id=\"/cgmeter/web/abc\",name=\"n\\\"x\",task=\"abc\",policy=\"web\",tenant=\"acme\"");
+                prepared = render(&t, 1, om);
+                assert_string_equal(prepared, plain);
+                prom_tasks_release(&t, 1);
+                assert_null(t.labels);
+                free(plain);
+                free(prepared);
+        }
         free(out);
 }
 
