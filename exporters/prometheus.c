@@ -114,11 +114,13 @@ int prom_tasks_prepare(struct prom_task *tasks, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
                 struct strbuf sb;
-                size_t len;
 
                 strbuf_init(&sb, 4096);
                 task_label_set(&sb, &tasks[i]);
-                if (strbuf_take(&sb, &tasks[i].labels, &len) < 0)
+                /* a copy of its length: the buffer grew in steps, thousands of them would add up */
+                tasks[i].labels = sb.err ? NULL : strndup(sb.buf, sb.len);
+                strbuf_free(&sb);
+                if (!tasks[i].labels)
                         return -ENOMEM; /* the ones made are freed by prom_tasks_release() */
         }
         return 0;
