@@ -242,6 +242,7 @@ int main(int argc, char **argv)
                 return 1;
         r = run(&a);
         http_server_free(a.http);
+        a.http = NULL; /* agent_stop() must not wake streams of a server that is gone */
         agent_stop(&a);
         loop_free(a.loop);
         policy_set_free(&a.policies);

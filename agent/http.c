@@ -36,6 +36,7 @@ struct http_server {
         struct http_listener_state listeners[3];
         struct http_stream_conn *streams;
         size_t n_streams;
+        bool stopping; /* http_server_free() runs: a stream made now ends at once */
 };
 
 /* A connection answering with a stream: suspended while the stream has nothing to say. */
@@ -194,7 +195,9 @@ static enum MHD_Result http_send_stream(struct http_server *s, struct MHD_Connec
                         resp->stream.free(resp->stream.cls);
                 return MHD_NO;
         }
-        *sc = (struct http_stream_conn){ .server = s, .conn = conn, .st = resp->stream };
+        *sc = (struct http_stream_conn){
+                .server = s, .conn = conn, .st = resp->stream, .closing = s->stopping
+        };
         resp->stream = (struct http_stream){ 0 };
         r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, sc->st.finite ? 64 * 1024 : 4096,
                                               http_stream_reader, sc, http_stream_free);
@@ -632,13 +635,23 @@ void http_server_free(struct http_server *s)
 {
         if (!s)
                 return;
-        /* libmicrohttpd must not be stopped with suspended connections: end every stream first */
-        for (struct http_stream_conn *sc = s->streams; sc; sc = sc->next)
-                sc->closing = true;
-        http_server_wake(s);
-        for (size_t i = 0; i < ARRAY_SIZE(s->listeners); i++)
-                if (s->listeners[i].daemon)
-                        MHD_run(s->listeners[i].daemon);
+        /* libmicrohttpd must not be stopped with suspended connections (it aborts): end every stream first,
+         * also one whose request arrives meanwhile (a scrape, say), until none is left suspended */
+        s->stopping = true;
+        for (int round = 0; round < 50; round++) {
+                bool suspended = false;
+
+                for (struct http_stream_conn *sc = s->streams; sc; sc = sc->next) {
+                        sc->closing = true;
+                        suspended = suspended || sc->suspended;
+                }
+                if (round > 0 && !suspended)
+                        break;
+                http_server_wake(s);
+                for (size_t i = 0; i < ARRAY_SIZE(s->listeners); i++)
+                        if (s->listeners[i].daemon)
+                                MHD_run(s->listeners[i].daemon);
+        }
         for (size_t i = 0; i < ARRAY_SIZE(s->listeners); i++) {
                 loop_source_remove(s->listeners[i].source);
                 if (s->listeners[i].daemon)
