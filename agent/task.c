@@ -554,9 +554,17 @@ static int on_cgroup_events(struct loop_source *s, int fd, uint32_t events, void
                         return n < 0 && errno != EAGAIN ? -errno : 0;
                 for (char *p = buf; p < buf + n;) {
                         const struct inotify_event *ev = (const struct inotify_event *)p;
-                        struct task *t = task_by_wd(a, ev->wd);
+                        struct task *t = ev->wd >= 0 ? task_by_wd(a, ev->wd) : NULL;
 
                         p += sizeof(*ev) + ev->len;
+                        if (ev->mask & IN_Q_OVERFLOW) {
+                                /* events were dropped: look at every running task's cgroup */
+                                for (struct task *it = a->tasks; it; it = it->next)
+                                        if (it->state == TASK_RUNNING &&
+                                            cg_node_populated(a->cg, it->node) == 0)
+                                                task_try_end(a, it);
+                                continue;
+                        }
                         if (!t)
                                 continue;
                         if (ev->mask & IN_IGNORED)
