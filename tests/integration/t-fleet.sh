@@ -48,9 +48,11 @@ INI
         printf '[policy]\ntenant = acme\nnamespaces = pid mount\n' >"$d/policies.d/acme-web.ini"
         printf '[policy]\ntenant = globex\nnamespaces = pid mount\n[memory]\nlimit = 64M\n' >"$d/policies.d/globex-batch.ini"
         on_exit "T_ROOT=$root cleanup_test_cgroups"
+        # nsenter and unshare exec what follows: $! is the agent (or valgrind running it, with T_VALGRIND=1)
         nsenter --net="/run/netns/cgmfleet-$$-$n" -- unshare --mount --propagation private -- \
-                "$CGMETERD" -c "$d/cgmeter.ini" >>"$d/agent.log" 2>&1 &
+                "${T_VG_CMD[@]}" "$CGMETERD" -c "$d/cgmeter.ini" >>"$d/agent.log" 2>&1 &
         AG_PIDS[$n]=$!
+        [ -z "$T_VALGRIND" ] || T_VG_PIDS+=("${AG_PIDS[$n]}")
         on_exit "kill -TERM ${AG_PIDS[$n]}; sleep 0.5; kill -KILL ${AG_PIDS[$n]}; wait ${AG_PIDS[$n]}"
         wait_for 10 "inP curl -fsS http://$net.$((n * 4 + 2)):9750/healthz"
 }
@@ -144,4 +146,8 @@ rules_match() {
 }
 wait_for 20 rules_match
 ok $? "the recording rules' per-tenant core-hours and GiB-hours match the ledgers"
+# under valgrind: stop both agents with SIGTERM here, so that their leak summaries are checked (TAP lines)
+if [ -n "$T_VALGRIND" ]; then
+        for n in 1 2; do T_AGENT_PID=${AG_PIDS[$n]} vg_stop_agent; done
+fi
 done_testing
