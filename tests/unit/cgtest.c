@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -49,4 +50,15 @@ int cgtest_make(const char *mount, const char *controller, const char *name, cha
                 return -errno;
         }
         return 0;
+}
+
+void cgtest_remove(const char *dir)
+{
+        for (int i = 0; dir[0] && i < 100; i++) {
+                if (rmdir(dir) == 0 || errno == ENOENT)
+                        return;
+                usleep(10000);
+        }
+        if (dir[0])
+                fprintf(stderr, "could not remove %s: %s\n", dir, strerror(errno));
 }

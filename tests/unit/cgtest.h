@@ -9,3 +9,6 @@ int cgtest_own_cgroup(const char *controller, char *buf, size_t n);
 /* mkdir <mount><own cgroup>/<name>: ret_dir gets the directory, ret_rel its path as /proc/PID/cgroup shows it
  * (both PATH_MAX). -ENOENT when mount or the hierarchy is missing; ret_dir is "" on failure. */
 int cgtest_make(const char *mount, const char *controller, const char *name, char *ret_dir, char *ret_rel);
+/* rmdir dir, retrying for a second (a cgroup whose last process just died goes a moment later); "" is fine.
+ */
+void cgtest_remove(const char *dir);

@@ -25,13 +25,12 @@
 #include <cmocka.h>
 
 #include "cgtest.h"
+#include "launch-test.h"
 #include "launch.h"
 #include "util.h"
 
 #define NS_SIX (NS_MOUNT | NS_UTS | NS_IPC | NS_PID | NS_NET | NS_CGROUP)
 #define NS_ALL (NS_SIX | NS_USER | NS_TIME)
-
-static char self_exe[PATH_MAX];
 
 #define REQUIRE_ROOT()                                                                                       \
         do {                                                                                                 \
@@ -154,109 +153,6 @@ static int helper_main(const char *what)
 
 /* ---- test side ---- */
 
-struct task {
-        pid_t pid;
-        int pidfd;
-        int out; /* read end of the task's stdout, or -1 */
-};
-
-/* Launch with stdout to a pipe we read; the spec's other fields as given. */
-static int start(struct launch_spec *s, struct task *t, struct launch_error *e)
-{
-        int p[2], r;
-
-        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-        s->stdout_fd = p[1];
-        r = launch_task(s, &t->pid, &t->pidfd, e);
-        close(p[1]);
-        s->stdout_fd = -1;
-        t->out = p[0];
-        if (r < 0) {
-                close(p[0]);
-                t->out = -1;
-        }
-        return r;
-}
-
-/* Read until EOF (the task and everything it started closed stdout), with a timeout against hangs. */
-static void read_out(struct task *t, char *buf, size_t size)
-{
-        size_t len = 0;
-
-        for (;;) {
-                struct pollfd pfd = { .fd = t->out, .events = POLLIN };
-                ssize_t n;
-
-                assert_int_equal(poll(&pfd, 1, 20000), 1);
-                n = read(t->out, buf + len, size - 1 - len);
-                assert_true(n >= 0);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                assert_true(len < size - 1);
-        }
-        buf[len] = '\0';
-}
-
-/* Read one line (used before signalling a task that waits). */
-static void read_line(struct task *t, char *buf, size_t size)
-{
-        size_t len = 0;
-
-        while (len < size - 1) {
-                struct pollfd pfd = { .fd = t->out, .events = POLLIN };
-
-                assert_int_equal(poll(&pfd, 1, 20000), 1);
-                assert_int_equal(read(t->out, buf + len, 1), 1);
-                if (buf[len++] == '\n')
-                        break;
-        }
-        buf[len] = '\0';
-}
-
-/* Reap through the pidfd; returns the exit code, or 128 + signal. */
-static int finish(struct task *t)
-{
-        siginfo_t si = { 0 };
-
-        assert_int_equal(waitid(P_PIDFD, (id_t)t->pidfd, &si, WEXITED), 0);
-        assert_int_equal(si.si_pid, t->pid);
-        close(t->pidfd);
-        if (t->out >= 0)
-                close(t->out);
-        return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-}
-
-static int run_capture(struct launch_spec *s, char *out, size_t size)
-{
-        struct task t;
-        struct launch_error e = { 0 };
-        int r = start(s, &t, &e);
-
-        if (r < 0)
-                fail_msg("launch failed at %s: %s", e.step, strerror(e.err));
-        read_out(&t, out, size);
-        return finish(&t);
-}
-
-static void assert_no_children(void)
-{
-        siginfo_t si = { 0 };
-
-        assert_int_equal(waitid(P_ALL, 0, &si, WEXITED | WNOHANG), -1);
-        assert_int_equal(errno, ECHILD);
-}
-
-static void spec_helper(struct launch_spec *s, char **argv, const char *what)
-{
-        launch_spec_init(s);
-        argv[0] = self_exe;
-        argv[1] = (char *)"--helper";
-        argv[2] = (char *)what;
-        argv[3] = NULL;
-        s->argv = argv;
-}
-
 static int count_fds(void)
 {
         DIR *d = opendir("/proc/self/fd");
@@ -287,19 +183,6 @@ static void test_exit_status(void **state)
         assert_int_equal(run_capture(&s, out, sizeof(out)), 1);
         assert_no_children();
         assert_int_equal(count_fds(), fds); /* the parent leaks nothing either */
-}
-
-static void expect_failure(struct launch_spec *s, int err, const char *step)
-{
-        struct task t = { .pid = -1, .pidfd = -1 };
-        struct launch_error e = { 0 };
-
-        assert_int_equal(start(s, &t, &e), -err);
-        assert_string_equal(e.step, step);
-        assert_int_equal(e.err, err);
-        assert_int_equal(t.pid, -1);
-        assert_int_equal(t.pidfd, -1);
-        assert_no_children();
 }
 
 static void test_missing_command(void **state)
@@ -381,54 +264,6 @@ static void test_bad_spec(void **state)
         assert_int_equal(launch_task(&s, &(pid_t){ 0 }, &(int){ 0 }, &e), -EINVAL);
         assert_string_equal(e.step, "spec");
         assert_int_equal(e.err, EINVAL);
-}
-
-static ino_t ns_inode(const char *pid, const char *ns)
-{
-        char path[128];
-        struct stat st;
-
-        snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns);
-        assert_int_equal(stat(path, &st), 0);
-        return st.st_ino;
-}
-
-/* Start a waiting task, compare each /proc/PID/ns/ entry with ours while it runs, then kill it. */
-static void check_namespaces(unsigned mask)
-{
-        static const struct {
-                unsigned ns;
-                const char *name;
-        } table[] = {
-                { NS_MOUNT, "mnt" }, { NS_UTS, "uts" },   { NS_IPC, "ipc" },       { NS_PID, "pid" },
-                { NS_NET, "net" },   { NS_USER, "user" }, { NS_CGROUP, "cgroup" }, { NS_TIME, "time" },
-        };
-        char *argv[4], pid[16], line[64];
-        const char *wrong = NULL;
-        bool wrong_is_new = false;
-        int code;
-        struct launch_spec s;
-        struct task t;
-
-        spec_helper(&s, argv, "wait");
-        s.namespaces = mask;
-        assert_int_equal(start(&s, &t, NULL), 0);
-        read_line(&t, line, sizeof(line));
-        assert_string_equal(line, "ready\n");
-        snprintf(pid, sizeof(pid), "%d", (int)t.pid);
-        for (size_t i = 0; i < ARRAY_SIZE(table) && !wrong; i++) {
-                bool differs = ns_inode("self", table[i].name) != ns_inode(pid, table[i].name);
-
-                if (differs != !!(mask & table[i].ns))
-                        wrong = table[i].name, wrong_is_new = differs;
-        }
-        /* Kill and reap first, so that a failure leaves no task behind for the next test. */
-        assert_int_equal(kill(t.pid, SIGKILL), 0);
-        code = finish(&t);
-        if (wrong)
-                fail_msg("namespace %s: %s", wrong,
-                         wrong_is_new ? "new, not requested" : "shared, but requested");
-        assert_int_equal(code, 128 + SIGKILL);
 }
 
 /* clone3 is what CLONE_NEWTIME and CLONE_INTO_CGROUP need; valgrind 3.19 does not know it. */
@@ -604,10 +439,10 @@ static void test_init_reaps_and_forwards(void **state)
         s.namespaces = NS_PID | NS_MOUNT;
         s.init = true;
         assert_int_equal(start(&s, &t, NULL), 0);
-        read_line(&t, out, sizeof(out));
+        read_out(&t, out, sizeof(out), true);
         assert_string_equal(out, "ready\n");
         assert_int_equal(kill(t.pid, SIGTERM), 0);
-        read_out(&t, out, sizeof(out));
+        read_out(&t, out, sizeof(out), false);
         assert_string_equal(out, "got TERM\n");
         assert_int_equal(finish(&t), 42);
 
@@ -616,7 +451,7 @@ static void test_init_reaps_and_forwards(void **state)
         s.namespaces = NS_PID | NS_MOUNT;
         s.init = true;
         assert_int_equal(start(&s, &t, NULL), 0);
-        read_line(&t, out, sizeof(out));
+        read_out(&t, out, sizeof(out), true);
         assert_int_equal(kill(t.pid, SIGUSR1), 0);
         assert_int_equal(finish(&t), 128 + SIGUSR1);
         assert_no_children();
@@ -648,32 +483,14 @@ static int cg_setup(void **state)
         return 0;
 }
 
-/* A cgroup whose last task was just reaped can be briefly busy. */
-static void remove_cgroup(const char *dir)
-{
-        for (int i = 0; dir[0] && i < 100; i++) {
-                if (rmdir(dir) == 0 || errno == ENOENT)
-                        return;
-                usleep(10000);
-        }
-        if (dir[0])
-                print_error("could not remove %s: %s\n", dir, strerror(errno));
-}
-
 static int cg_teardown(void **state)
 {
         struct cg_state *cg = *state;
 
-        remove_cgroup(cg->unified);
-        remove_cgroup(cg->pids);
+        cgtest_remove(cg->unified);
+        cgtest_remove(cg->pids);
         free(cg);
         return 0;
-}
-
-static void assert_has_line(const char *out, const char *line)
-{
-        if (!strstr(out, line))
-                fail_msg("no line \"%s\" in:\n%s", line, out);
 }
 
 static void test_cgroups(void **state)
@@ -735,14 +552,11 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_init_reaps_and_forwards),
                 cmocka_unit_test_setup_teardown(test_cgroups, cg_setup, cg_teardown),
         };
-        ssize_t n;
 
         if (argc == 3 && streq(argv[1], "--helper"))
                 return helper_main(argv[2]);
-        n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-        if (n < 0)
+        if (launch_test_init() < 0)
                 return 1;
-        self_exe[n] = '\0';
         alarm(300); /* a hung launch fails the run instead of stalling it */
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

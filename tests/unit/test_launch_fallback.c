@@ -21,12 +21,11 @@
 #include <cmocka.h>
 
 #include "cgtest.h"
+#include "launch-test.h"
 #include "launch.h"
 #include "util.h"
 
 #define NS_ALL (NS_MOUNT | NS_UTS | NS_IPC | NS_PID | NS_NET | NS_USER | NS_CGROUP | NS_TIME)
-
-static char self_exe[PATH_MAX];
 
 #define REQUIRE_ROOT()                                                                                       \
         do {                                                                                                 \
@@ -90,156 +89,7 @@ static int helper_main(const char *what)
 
 /* ---- test side ---- */
 
-struct task {
-        pid_t pid;
-        int pidfd;
-        int out;
-};
-
-static int start(struct launch_spec *s, struct task *t, struct launch_error *e)
-{
-        int p[2], r;
-
-        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-        s->stdout_fd = p[1];
-        r = launch_task(s, &t->pid, &t->pidfd, e);
-        close(p[1]);
-        s->stdout_fd = -1;
-        t->out = p[0];
-        if (r < 0) {
-                close(p[0]);
-                t->out = -1;
-        }
-        return r;
-}
-
-/* Read until EOF, or one line when line is set; with a timeout against hangs. */
-static void read_out(struct task *t, char *buf, size_t size, bool line)
-{
-        size_t len = 0;
-
-        while (len < size - 1) {
-                struct pollfd pfd = { .fd = t->out, .events = POLLIN };
-                ssize_t n;
-
-                assert_int_equal(poll(&pfd, 1, 20000), 1);
-                n = read(t->out, buf + len, line ? 1 : size - 1 - len);
-                assert_true(n >= 0);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (line && buf[len - 1] == '\n')
-                        break;
-        }
-        assert_true(len < size - 1);
-        buf[len] = '\0';
-}
-
-static int finish(struct task *t)
-{
-        siginfo_t si = { 0 };
-
-        assert_int_equal(waitid(P_PIDFD, (id_t)t->pidfd, &si, WEXITED), 0);
-        assert_int_equal(si.si_pid, t->pid);
-        close(t->pidfd);
-        if (t->out >= 0)
-                close(t->out);
-        return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-}
-
-static int run_capture(struct launch_spec *s, char *out, size_t size)
-{
-        struct task t;
-        struct launch_error e = { 0 };
-
-        if (start(s, &t, &e) < 0)
-                fail_msg("launch failed at %s: %s", e.step, strerror(e.err));
-        read_out(&t, out, size, false);
-        return finish(&t);
-}
-
-static void assert_no_children(void)
-{
-        siginfo_t si = { 0 };
-
-        assert_int_equal(waitid(P_ALL, 0, &si, WEXITED | WNOHANG), -1);
-        assert_int_equal(errno, ECHILD);
-}
-
-static void spec_helper(struct launch_spec *s, char **argv, const char *what)
-{
-        launch_spec_init(s);
-        argv[0] = self_exe;
-        argv[1] = (char *)"--helper";
-        argv[2] = (char *)what;
-        argv[3] = NULL;
-        s->argv = argv;
-}
-
-static void expect_failure(struct launch_spec *s, int err, const char *step)
-{
-        struct launch_error e = { 0 };
-        pid_t pid = 0;
-        int pidfd = -1;
-
-        assert_int_equal(launch_task(s, &pid, &pidfd, &e), -err);
-        assert_string_equal(e.step, step);
-        assert_int_equal(e.err, err);
-        assert_int_equal(pidfd, -1);
-        assert_no_children();
-}
-
 /* ---- namespaces ---- */
-
-static ino_t ns_inode(const char *pid, const char *ns)
-{
-        char path[128];
-        struct stat st;
-
-        snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns);
-        assert_int_equal(stat(path, &st), 0);
-        return st.st_ino;
-}
-
-/* Start a waiting task, compare each of its namespaces with ours, then kill it. */
-static void check_namespaces(unsigned mask)
-{
-        static const struct {
-                unsigned ns;
-                const char *name;
-        } table[] = {
-                { NS_MOUNT, "mnt" }, { NS_UTS, "uts" },   { NS_IPC, "ipc" },       { NS_PID, "pid" },
-                { NS_NET, "net" },   { NS_USER, "user" }, { NS_CGROUP, "cgroup" }, { NS_TIME, "time" },
-        };
-        char *argv[4], pid[16], line[64];
-        const char *wrong = NULL;
-        bool wrong_is_new = false, tfc_differs;
-        struct launch_spec s;
-        struct task t;
-        int code;
-
-        spec_helper(&s, argv, "wait");
-        s.namespaces = mask;
-        assert_int_equal(start(&s, &t, NULL), 0);
-        read_out(&t, line, sizeof(line), true);
-        assert_string_equal(line, "ready\n");
-        snprintf(pid, sizeof(pid), "%d", (int)t.pid);
-        for (size_t i = 0; i < ARRAY_SIZE(table) && !wrong; i++) {
-                bool differs = ns_inode("self", table[i].name) != ns_inode(pid, table[i].name);
-
-                if (differs != !!(mask & table[i].ns))
-                        wrong = table[i].name, wrong_is_new = differs;
-        }
-        /* The task is in the namespace its children get, not only they. */
-        tfc_differs = ns_inode(pid, "time") != ns_inode(pid, "time_for_children");
-        assert_int_equal(kill(t.pid, SIGKILL), 0);
-        code = finish(&t);
-        if (wrong)
-                fail_msg("mask %#x: namespace %s: %s", mask, wrong,
-                         wrong_is_new ? "new, not requested" : "shared, but requested");
-        assert_false(tfc_differs);
-        assert_int_equal(code, 128 + SIGKILL);
-}
 
 static void test_enosys_namespaces(void **state)
 {
@@ -315,26 +165,14 @@ static int cg_setup(void **state)
         return seam_setup(NULL);
 }
 
-/* A cgroup whose last task was just reaped can be briefly busy. */
-static void remove_cgroup(const char *dir)
-{
-        for (int i = 0; dir[0] && i < 100; i++) {
-                if (rmdir(dir) == 0 || errno == ENOENT)
-                        return;
-                usleep(10000);
-        }
-        if (dir[0])
-                print_error("could not remove %s: %s\n", dir, strerror(errno));
-}
-
 static int cg_teardown(void **state)
 {
         struct cg_state *cg = *state;
 
         closep(&cg->unified_fd);
         closep(&cg->pids_procs);
-        remove_cgroup(cg->unified);
-        remove_cgroup(cg->pids);
+        cgtest_remove(cg->unified);
+        cgtest_remove(cg->pids);
         free(cg);
         return 0;
 }
@@ -346,12 +184,6 @@ static void require_cgroups(const struct cg_state *cg)
                 print_message("no unified or pids cgroup to create below our own\n");
                 skip();
         }
-}
-
-static void assert_has_line(const char *out, const char *line)
-{
-        if (!strstr(out, line))
-                fail_msg("no line \"%s\" in:\n%s", line, out);
 }
 
 /* The task reads its own /proc/self/cgroup: it is in the unified and the v1 test cgroup. */
@@ -476,7 +308,7 @@ static void test_enosys_failures_leave_nothing(void **state)
         expect_failure(&s, ENOENT, "exec");
         assert_int_equal(n_clone3, 6);
         closep(&cg->unified_fd);
-        remove_cgroup(cg->unified);
+        cgtest_remove(cg->unified);
         assert_int_equal(access(cg->unified, F_OK), -1);
         cg->unified[0] = '\0';
 }
@@ -491,14 +323,11 @@ int main(int argc, char **argv)
                 cmocka_unit_test_setup_teardown(test_other_errors_not_retried, cg_setup, cg_teardown),
                 cmocka_unit_test_setup_teardown(test_enosys_failures_leave_nothing, cg_setup, cg_teardown),
         };
-        ssize_t n;
 
         if (argc == 3 && streq(argv[1], "--helper"))
                 return helper_main(argv[2]);
-        n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-        if (n < 0)
+        if (launch_test_init() < 0)
                 return 1;
-        self_exe[n] = '\0';
         alarm(300); /* a hung launch fails the run instead of stalling it */
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
