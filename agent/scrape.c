@@ -470,6 +470,8 @@ static void caches_plan(struct agent *a)
 {
         size_t allowed = caches_allowed(a, a->n_running);
 
+        if (allowed == 0 && a->n_caches == 0)
+                return; /* scrape_keep_files off (or no room): no walk over the tasks on each scrape */
         for (struct task *t = a->tasks; t; t = t->next)
                 if (t->cache && (t->state != TASK_RUNNING || a->n_caches > allowed))
                         cache_drop(a, t);
@@ -496,7 +498,7 @@ static int read_start(struct agent *a, struct scrape_read **ret)
 {
         struct scrape_read *rd;
         struct scrape_entry *e;
-        size_t n = 0, i = 0;
+        size_t n = 0, i = 0, want;
         int r;
 
         caches_plan(a);
@@ -530,8 +532,9 @@ static int read_start(struct agent *a, struct scrape_read **ret)
                                     .efd = a->scrape->efd,
                                     .t0_ns = now_monotonic_ns(),
                                     .seq = ++a->scrape->reads };
-        rd->active = (unsigned)threads_for(n);
-        for (size_t k = 0; k < SCRAPE_MAX_THREADS && k < threads_for(n); k++) {
+        want = threads_for(n); /* at most SCRAPE_MAX_THREADS */
+        rd->active = (unsigned)want;
+        for (size_t k = 0; k < want; k++) {
                 r = -pthread_create(&rd->threads[k], NULL, worker, rd);
                 if (r == 0) {
                         rd->n_threads++;
@@ -545,7 +548,7 @@ static int read_start(struct agent *a, struct scrape_read **ret)
                         return r;
                 }
                 /* the started workers do all the work; if they are already done, signal for them */
-                if (__atomic_sub_fetch(&rd->active, (unsigned)(threads_for(n) - k), __ATOMIC_ACQ_REL) == 0)
+                if (__atomic_sub_fetch(&rd->active, (unsigned)(want - k), __ATOMIC_ACQ_REL) == 0)
                         (void)eventfd_write(rd->efd, 1);
                 break;
         }
