@@ -1,5 +1,7 @@
 /* The agent's life: start (cgroups, collectors, adoption, tick), reload, stop. */
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include "agent.h"
 #include "events.h"
@@ -109,6 +111,38 @@ static void raise_nofile(struct agent *a)
                             (unsigned long long)a->cfg.max_tasks);
 }
 
+/* A POSIX record lock, not flock(): it belongs to the process, so no child inherits it (not even one between
+ * clone and exec) and it goes the moment the agent dies, however it dies: a restart is never refused by a
+ * dead agent's lock. The fd stays open for the agent's life (closing any fd of the file would drop it). */
+int agent_lock(struct agent *a)
+{
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        char path[PATH_MAX];
+        _cleanup_close_ int fd = -1;
+
+        if ((size_t)snprintf(path, sizeof(path), "%s/cgmeterd.lock", a->cfg.state_dir) >= sizeof(path))
+                return log_error_errno(-ENAMETOOLONG, "state directory %s", a->cfg.state_dir);
+        if (mkdir(a->cfg.state_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "cannot create the state directory %s", a->cfg.state_dir);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return log_error_errno(-errno, "cannot open %s", path);
+        if (fcntl(fd, F_SETLK, &fl) < 0) {
+                if (errno != EACCES && errno != EAGAIN)
+                        return log_error_errno(-errno, "cannot lock %s", path);
+                fl = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET };
+                if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+                        log_error("another cgmeterd (pid %d) is running with the state directory %s",
+                                  (int)fl.l_pid, a->cfg.state_dir);
+                else
+                        log_error("another cgmeterd is running with the state directory %s",
+                                  a->cfg.state_dir);
+                return -EBUSY;
+        }
+        a->lock_fd = TAKE_FD(fd);
+        return 0;
+}
+
 int agent_start(struct agent *a)
 {
         char err[512] = "";
@@ -151,12 +185,14 @@ int agent_start(struct agent *a)
         r = loop_add_timer(a->loop, a->cfg.sample_interval_us, on_tick, a, &a->tick);
         if (r < 0)
                 return log_error_errno(r, "cannot start the agent's timer");
+        a->started = true;
         return 0;
 }
 
 void agent_stop(struct agent *a)
 {
-        if (a->cfg.kill_tasks_on_stop && a->cg) {
+        /* A start that failed half-way is not a stop: the re-adopted tasks stay for the next agent. */
+        if (a->cfg.kill_tasks_on_stop && a->cg && a->started) {
                 task_kill_all(a);
         } else if (a->n_running > 0) {
                 log_info("%zu task(s) keep running; a restarted agent re-adopts them", a->n_running);
@@ -170,4 +206,7 @@ void agent_stop(struct agent *a)
         a->cg = cg_host_free(a->cg);
         ledger_close(a->ledger);
         a->ledger = NULL;
+        if (a->lock_fd >= 0)
+                close(a->lock_fd);
+        a->lock_fd = -1;
 }

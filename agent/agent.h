@@ -50,6 +50,8 @@ struct agent {
         struct scrape *scrape;       /* the /metrics read in progress (scrape.c) */
         int cgevents_fd;             /* inotify: every running task's cgroup.events (one fd for all) */
         struct loop_source *cgevents_src;
+        int lock_fd;  /* <state_dir>/cgmeterd.lock, locked while the agent lives (agent_lock); -1: none */
+        bool started; /* agent_start() completed: only then may a stop kill tasks (kill_tasks_on_stop) */
 };
 
 /* The cgroup of one policy: limits live here when the policy's scope is "policy". */
@@ -63,7 +65,11 @@ struct policy_node {
 
 /* Open the cgroup subtree, probe the collectors, re-adopt tasks, start the periodic tick. */
 int agent_start(struct agent *a);
-/* Stop: tasks keep running unless kill_tasks_on_stop; free what agent_start made. */
+/* One agent per state directory: lock <state_dir>/cgmeterd.lock (creating the directory), or fail with
+ * -EBUSY and an error naming the other agent's pid. Call before anything else is touched. */
+int agent_lock(struct agent *a);
+/* Stop: tasks keep running unless kill_tasks_on_stop and the agent had started; free what agent_start made,
+ * and the lock. */
 void agent_stop(struct agent *a);
 /* Reload the policy directory: all-or-nothing. Errors go to diag (and are logged); the set in force is kept
  * on any error. A new set is applied live to running tasks; what could not be is added to warnings (may be

@@ -206,10 +206,15 @@ static int run(struct agent *a)
         r = setup_signals(a);
         if (r < 0)
                 return log_error_errno(r, "cannot set up signal handling");
-        r = agent_start(a);
+        r = agent_lock(a);
         if (r < 0)
                 return r;
+        /* The listeners first: an address that cannot be had stops the start before a task is touched. No
+         * request is served before loop_run. */
         r = http_server_new(a->loop, &a->cfg, routes_handle, a, &a->http);
+        if (r < 0)
+                return r;
+        r = agent_start(a);
         if (r < 0)
                 return r;
         log_info("cgmeterd %s running: config %s, %zu polic%s from %s", PACKAGE_VERSION,
@@ -220,7 +225,7 @@ static int run(struct agent *a)
 
 int main(int argc, char **argv)
 {
-        struct agent a = { .started_ns = now_realtime_ns() };
+        struct agent a = { .started_ns = now_realtime_ns(), .lock_fd = -1 };
         struct options o = { 0 };
         struct diag_list diag = { 0 };
         int r;

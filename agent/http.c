@@ -3,10 +3,13 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "log.h"
 #include "util.h"
@@ -414,6 +417,33 @@ static int http_prepare(void *userdata)
         return timeout;
 }
 
+/* A SIGKILLed agent's listeners can outlive it for a moment in a task it was starting: the child closes the
+ * agent's fds first thing, but the window after clone is not zero. A successor waits that long for a TCP
+ * address, and takes over a control socket whose listener's creator is gone. */
+#define HTTP_BIND_WAIT_MS  5000
+#define HTTP_BIND_RETRY_MS 100
+
+/* Whether the process that listens on the socket fd is connected to is still alive (SO_PEERCRED gives the
+ * pid of the process that called listen); a zombie, not yet reaped, is not. */
+static bool http_peer_alive(int fd, pid_t *ret_pid)
+{
+        struct ucred uc;
+        socklen_t len = sizeof(uc);
+        _cleanup_free_ char *stat = NULL;
+        char path[64];
+        const char *paren;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || uc.pid <= 0)
+                return true; /* unknown: assume it is */
+        *ret_pid = uc.pid;
+        if (kill(uc.pid, 0) < 0 && errno == ESRCH)
+                return false;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)uc.pid);
+        if (read_file_at(AT_FDCWD, path, 4096, &stat, NULL) < 0 || !(paren = strrchr(stat, ')')))
+                return true;
+        return !(paren[1] == ' ' && paren[2] == 'Z');
+}
+
 /* Bind the control socket: refuse when another agent answers on it, replace a stale one, mode 0600. */
 static int http_unix_socket(struct http_server *s, const char *path, int *ret_fd)
 {
@@ -441,8 +471,17 @@ static int http_unix_socket(struct http_server *s, const char *path, int *ret_fd
         if (lstat(path, &st) == 0) {
                 if (!S_ISSOCK(st.st_mode))
                         return log_error_errno(-EEXIST, "%s exists and is not a socket", path);
-                if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-                        return log_error_errno(-EADDRINUSE, "another cgmeterd is serving %s", path);
+                if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                        pid_t pid = 0;
+
+                        if (http_peer_alive(fd, &pid))
+                                return log_error_errno(-EADDRINUSE, "another cgmeterd (pid %d) is serving %s",
+                                                       (int)pid, path);
+                        log_warning(
+                            "%s was left by agent pid %d, which is gone (a task it was starting still "
+                            "holds the socket): replacing it",
+                            path, (int)pid);
+                }
                 close(fd);
                 fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
                 if (fd < 0)
@@ -456,7 +495,7 @@ static int http_unix_socket(struct http_server *s, const char *path, int *ret_fd
         umask(old);
         if (r < 0)
                 return log_error_errno(-errno, "cannot bind control socket %s", path);
-        if (listen(fd, 128) < 0)
+        if (listen(fd, SOMAXCONN) < 0)
                 return log_error_errno(-errno, "cannot listen on %s", path);
         strcpy(s->socket_path, path);
         *ret_fd = TAKE_FD(fd);
@@ -486,27 +525,57 @@ static int http_tcp_addr(const char *listen, struct sockaddr_storage *ss, bool *
         return -EINVAL;
 }
 
+/* Bind a TCP listener ourselves (MHD would report no errno): SO_REUSEADDR, IPv6 only for an IPv6 address,
+ * and a bounded wait while the address is in use (see HTTP_BIND_WAIT_MS). */
+static int http_tcp_socket(const char *addr, int *ret_fd)
+{
+        struct sockaddr_storage ss;
+        socklen_t len;
+        bool v6 = false;
+        int one = 1;
+        _cleanup_close_ int fd = -1;
+
+        if (http_tcp_addr(addr, &ss, &v6) < 0)
+                return log_error_errno(-EINVAL, "invalid listen address %s", addr);
+        len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+        fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_error_errno(-errno, "cannot create a socket for %s", addr);
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+            (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0))
+                return log_error_errno(-errno, "cannot set the socket options for %s", addr);
+        for (int waited = 0; bind(fd, (struct sockaddr *)&ss, len) < 0; waited += HTTP_BIND_RETRY_MS) {
+                if (errno != EADDRINUSE || waited >= HTTP_BIND_WAIT_MS)
+                        return log_error_errno(-errno, "cannot bind %s", addr);
+                if (waited == 0)
+                        log_warning("%s is in use; trying again for up to %d s (a task a killed agent was "
+                                    "starting may still hold it)",
+                                    addr, HTTP_BIND_WAIT_MS / 1000);
+                (void)nanosleep(&(struct timespec){ .tv_nsec = HTTP_BIND_RETRY_MS * 1000000L }, NULL);
+        }
+        if (listen(fd, SOMAXCONN) < 0)
+                return log_error_errno(-errno, "cannot listen on %s", addr);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 static int http_start(struct http_server *s, enum http_listener kind, const char *listen, int listen_fd,
                       const struct config *c)
 {
         struct http_listener_state *ls = &s->listeners[kind];
-        struct sockaddr_storage ss;
         unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-        bool v6 = false, tls = kind == HTTP_CONTROL_TCP && s->tls_cert;
+        bool tls = kind == HTTP_CONTROL_TCP && s->tls_cert;
         struct MHD_OptionItem opts[12];
         size_t n = 0;
         int epfd, r;
 
         *ls = (struct http_listener_state){ .server = s, .kind = kind };
         if (listen_fd < 0) {
-                if (http_tcp_addr(listen, &ss, &v6) < 0)
-                        return log_error_errno(-EINVAL, "invalid listen address %s", listen);
-                opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
-                if (v6)
-                        flags |= MHD_USE_IPv6;
-        } else {
-                opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
+                r = http_tcp_socket(listen, &listen_fd);
+                if (r < 0)
+                        return r;
         }
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
         if (tls) {
                 flags |= MHD_USE_TLS;
                 opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert };
@@ -526,8 +595,9 @@ static int http_start(struct http_server *s, enum http_listener kind, const char
         if (!ls->daemon) {
                 if (listen_fd >= 0)
                         close(listen_fd);
-                return log_error_errno(-EADDRNOTAVAIL, "cannot start the %s listener on %s",
-                                       listener_names[kind], listen);
+                log_error("cannot start the %s listener on %s (libmicrohttpd's message is above)",
+                          listener_names[kind], listen);
+                return -EIO;
         }
         epfd = MHD_get_daemon_info(ls->daemon, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
         r = loop_add_fd(s->loop, epfd, EPOLLIN, false, http_on_ready, ls, &ls->source);
@@ -575,13 +645,14 @@ int http_server_new(struct loop *l, const struct config *c, http_handler_fn hand
                                    .userdata = userdata,
                                    .max_body = c->max_body,
                                    .rate_limit = c->rate_limit };
-        if (c->listen[0] && (r = http_start(s, HTTP_READONLY, c->listen, -1, c)) < 0)
-                goto fail;
+        /* The control socket first: a live agent on it is refused at once, with its pid. */
         if (c->control_socket[0]) {
                 r = http_unix_socket(s, c->control_socket, &fd);
                 if (r < 0 || (r = http_start(s, HTTP_CONTROL_UNIX, c->control_socket, fd, c)) < 0)
                         goto fail;
         }
+        if (c->listen[0] && (r = http_start(s, HTTP_READONLY, c->listen, -1, c)) < 0)
+                goto fail;
         if (c->control_listen[0]) {
                 if ((r = http_load_token(s, c->token_file)) < 0)
                         goto fail;

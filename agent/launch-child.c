@@ -64,6 +64,44 @@ static _Noreturn void child_fail(const struct launch_ctx *c, enum launch_step st
         _exit(LAUNCH_EXIT_FAILED);
 }
 
+static void close_fds_between(unsigned first, unsigned last)
+{
+        struct rlimit rl;
+
+        if (first > last || close_range(first, last, 0) == 0 || (errno != ENOSYS && errno != EINVAL))
+                return;
+        /* Kernels before 5.9: one by one, up to the open-file limit. */
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                rl.rlim_cur = 65536;
+        for (rlim_t fd = first; fd <= last && fd < rl.rlim_cur && fd < INT_MAX; fd++)
+                (void)close((int)fd);
+}
+
+/* First thing in the child: close every fd of the agent above stdio except the sync socket and the task's
+ * stdio sources. Until exec the child holds copies of them all, and a copy of a listener outlives a killed
+ * agent (its successor could not bind the address) or keeps the parent's end of the sync socket open. */
+static void close_agent_fds(const struct launch_ctx *c)
+{
+        const struct launch_spec *s = c->spec;
+        int keep[] = { c->sock, s->stdin_fd, s->stdout_fd, s->stderr_fd };
+        unsigned next = 3;
+
+        for (size_t i = 1; i < ARRAY_SIZE(keep); i++) /* insertion sort: four entries */
+                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+                        int t = keep[j];
+
+                        keep[j] = keep[j - 1];
+                        keep[j - 1] = t;
+                }
+        for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+                if (keep[i] < (int)next)
+                        continue;
+                close_fds_between(next, (unsigned)keep[i] - 1);
+                next = (unsigned)keep[i] + 1;
+        }
+        close_fds_between(next, ~0U);
+}
+
 /* Wait for the parent's go (LAUNCH_GO or LAUNCH_GO_TIMENS), and return it; EOF means it gave up (or died),
  * and we leave quietly. */
 static char wait_for_parent(const struct launch_ctx *c)
@@ -71,7 +109,6 @@ static char wait_for_parent(const struct launch_ctx *c)
         char b;
         ssize_t n;
 
-        close(c->parent_sock);
         do
                 n = read(c->sock, &b, 1);
         while (n < 0 && errno == EINTR);
@@ -359,6 +396,7 @@ _Noreturn void launch_child(const struct launch_ctx *c)
 {
         int r;
 
+        close_agent_fds(c);
         if (wait_for_parent(c) == LAUNCH_GO_TIMENS)
                 enter_time_ns(c);
         r = reset_signal_dispositions();

@@ -47,7 +47,6 @@ struct launch_ctx {
         const char *path;  /* PATH for the command lookup */
         uint32_t uid, gid; /* ids to switch to (inside the user namespace) */
         int sock;          /* the child's end of the sync socket (CLOEXEC) */
-        int parent_sock;   /* the parent's end, closed by the child first */
 };
 
 /* clone3 (clone() where clone3 is missing: old kernels, valgrind) with exit signal SIGCHLD and no new stack:

@@ -307,7 +307,6 @@ int launch_task(const struct launch_spec *s, pid_t *ret_pid, int *ret_pidfd, str
         sock = sv[0];
         prepare_ctx(s, &c);
         c.sock = sv[1];
-        c.parent_sock = sv[0];
 
         pid = clone_child(s, &pidfd, &fallback);
         if (pid == 0)

@@ -50,7 +50,7 @@ rm -f "$build"/tests/*/*.trs "$build"/tests/*/*.log
 make -C "$build" -j2 check >"$build/check.out" 2>&1
 grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' "$build/check.out" | grep -v '^PASS' | head -50
 for log in $(grep -l '^:test-result: \(FAIL\|ERROR\)' "$build"/tests/*/*.trs 2>/dev/null); do
-        echo "--- ${log%.trs}.log"; tail -40 "${log%.trs}.log"
+        echo "--- ${log%.trs}.log"; grep -Ev "^(ok [0-9]+|PASS: )" "${log%.trs}.log" | tail -120
 done
 count_trs "$build"
 

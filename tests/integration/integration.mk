@@ -11,6 +11,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t-scrape.sh \
 	tests/integration/t-sections.sh \
 	tests/integration/t-ledger.sh \
+	tests/integration/t-restart.sh \
 	tests/integration/t-tls.sh \
 	tests/integration/t-load.sh
 TESTS += $(INTEGRATION_TESTS)

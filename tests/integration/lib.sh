@@ -56,6 +56,10 @@ t_cleanup() {
         stop_agent
         for ((i = ${#T_CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUPS[$i]}" >/dev/null 2>&1 || true; done
         [ -z "$T_VALGRIND" ] || vg_finish
+        # a failed test shows what its agents logged (CI keeps only the test's log)
+        if [ "$T_FAILED" -gt 0 ] && [ -s "$T_TMP/agent.log" ]; then
+                diag "the agent's log (last 60 lines):"; tail -60 "$T_TMP/agent.log" | sed 's/^/#   /'
+        fi
         rm -rf "$T_TMP"
         # valgrind mode: a valgrind finding fails the test even after done_testing's exit status
         [ "$T_VG_FAILED" = 0 ] || exit 1

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -535,6 +536,63 @@ static void test_cgroups(void **state)
         assert_no_children();
 }
 
+/* ---- the child holds none of the agent's fds while it waits for the go ---- */
+
+static int planted[4];       /* fds of this "agent" the child must not keep */
+static bool planted_dropped; /* all of them gone from the child before the go */
+
+static bool child_holds_any(pid_t pid)
+{
+        char path[64];
+
+        for (size_t i = 0; i < ARRAY_SIZE(planted); i++) {
+                snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, planted[i]);
+                if (access(path, F_OK) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* The real clone3; in the parent, watch the child's fd table until the planted fds are gone (the child
+ * waits for the go, which the parent sends only after this returns). */
+static long watching_clone3(struct clone_args *args, size_t size)
+{
+        long r = syscall(SYS_clone3, args, size);
+
+        if (r < 0)
+                return -errno;
+        if (r > 0)
+                for (int i = 0; i < 200 && !(planted_dropped = !child_holds_any((pid_t)r)); i++)
+                        usleep(10000);
+        return r;
+}
+
+/* A killed agent's listeners must not live on in a task that has not exec'd yet (its successor could not bind
+ * them): the child closes every fd but the sync socket and the stdio sources first thing, CLOEXEC or not. */
+static void test_child_drops_agent_fds(void **state)
+{
+        char *argv[] = { (char *)"/bin/true", NULL };
+        long (*saved)(struct clone_args *, size_t) = launch_clone3_fn;
+        struct launch_spec s;
+        char out[64];
+        int r;
+
+        REQUIRE_ROOT();
+        assert_int_equal(pipe(planted), 0); /* inheritable, as a careless library's would be */
+        assert_int_equal(pipe2(planted + 2, O_CLOEXEC), 0); /* closed at exec, but held until then */
+        planted_dropped = false;
+        launch_spec_init(&s);
+        s.argv = argv;
+        launch_clone3_fn = watching_clone3;
+        r = run_capture(&s, out, sizeof(out));
+        launch_clone3_fn = saved;
+        for (size_t i = 0; i < ARRAY_SIZE(planted); i++)
+                close(planted[i]);
+        assert_int_equal(r, 0);
+        assert_true(planted_dropped);
+        assert_no_children();
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -550,6 +608,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_user_ns),
                 cmocka_unit_test(test_credentials_env_fds),
                 cmocka_unit_test(test_init_reaps_and_forwards),
+                cmocka_unit_test(test_child_drops_agent_fds),
                 cmocka_unit_test_setup_teardown(test_cgroups, cg_setup, cg_teardown),
         };
 
