@@ -491,8 +491,13 @@ static int node_new(struct cg_host *h, const char *policy, const char *task, boo
         if (r >= 0 && h->unified.root_fd >= 0) {
                 r = node_dir(h, h->unified.root_fd, n, create, false, h->mode == CG_MODE_V2,
                              made[CG_MAX_HIER]);
-                if (r >= 0)
+                if (r >= 0) {
+                        struct stat st;
+
                         n->unified_fd = r;
+                        if (fstat(r, &st) == 0)
+                                n->unified_id = (uint64_t)st.st_ino;
+                }
         }
         if (r < 0) {
                 for (size_t i = 0; i < h->n_v1; i++)

@@ -111,7 +111,8 @@ struct cg_node {
         /* v1 directories are opened when used (cg_node_dirfd), not held: an agent with thousands of tasks
          * would otherwise hold one fd per hierarchy and task, and run out of open files (hard limit 20000
          * without CAP_SYS_RESOURCE), for directories it reaches in one openat from the hierarchy's root fd */
-        int unified_fd; /* -1 without a unified tree */
+        int unified_fd;      /* -1 without a unified tree */
+        uint64_t unified_id; /* the unified cgroup's id (its directory's inode number); 0 without */
 };
 
 /* mkdir <policy>[/<task>] in every hierarchy (the policy level may exist). On failure nothing new is left. */

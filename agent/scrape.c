@@ -27,6 +27,7 @@ struct scrape_entry {
         char path[2 * POLICY_NAME_MAX + 2]; /* the running task's cgroup below the roots; "" when ended */
         struct perf_counters *perf;         /* a reference: the task may close its own when it ends */
         struct collector_cache *cache;      /* the task's, used by this entry's worker only */
+        uint64_t cgroup_id;                 /* of the task's unified cgroup, 0: unknown */
         struct cg_sample s;
         int r; /* 0: s holds values; <0: nothing read (-ENOENT: the cgroup went away meanwhile) */
 };
@@ -132,6 +133,7 @@ static void *worker(void *userdata)
                         collector_target_below(&rd->roots, e->path, &ct);
                         ct.perf = e->perf;
                         ct.cache = e->cache;
+                        ct.cgroup_id = e->cgroup_id;
                         e->r = collector_collect_all(&ct, rd->enabled, &e->s, &failed);
                 }
         }
@@ -432,7 +434,7 @@ static size_t threads_for(size_t n)
 
 /* ---- stats files kept open ([agent] scrape_keep_files) ---- */
 
-#define FILES_PER_TASK 16   /* the most a task's cache holds (a hybrid host: 16 files, v2: 12) */
+#define FILES_PER_TASK 14   /* the most a task's cache holds (a hybrid host: 14 files, v2: 11) */
 #define LAUNCH_ROOM    512u /* launches the fds left over must still allow */
 
 static void cache_drop(struct agent *a, struct task *t)
@@ -518,6 +520,7 @@ static int read_start(struct agent *a, struct scrape_read **ret)
                         snprintf(e[i].path, sizeof(e[i].path), "%s", t->node->path);
                         e[i].perf = t->perf ? perf_counters_ref(t->perf) : NULL;
                         e[i].cache = t->cache;
+                        e[i].cgroup_id = t->node->unified_id;
                 } else if (t->have_final) {
                         e[i].s = t->final;
                         e[i].r = 0;

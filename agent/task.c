@@ -838,6 +838,7 @@ int task_sample(struct agent *a, struct task *t, struct cg_sample *ret)
         /* not the task's cache: scrape workers may be using it */
         collector_target_below(&a->collector_roots, t->node->path, &ct);
         ct.perf = t->perf;
+        ct.cgroup_id = t->node->unified_id;
         return collector_collect_all(&ct, a->collectors_enabled, ret, &failed);
 }
 

@@ -16,7 +16,7 @@
  * reads and writes both count exactly).
  *
  * Errors: a cgroup that vanished while being read (ENOENT, ENODEV) is -ENOENT, for the caller to skip. A file
- * the kernel does not provide here (memory.peak before 5.19, memsw without swap accounting, PSI off, io.stat
+ * the kernel does not provide here (memory.peak before 5.19, swap without swap accounting, PSI off, io.stat
  * when the parent does not enable io) leaves its have-bit clear; it is not an error. A file we cannot parse
  * is -EINVAL for its collector only (collector_collect_all). */
 #pragma once
@@ -37,7 +37,7 @@
 #define CG_HAVE_MEM_GROUP_KILL  (UINT64_C(1) << 9)  /* memory.oom_group_kill (v2, kernel >= 5.17) */
 #define CG_HAVE_IO              (UINT64_C(1) << 10) /* io.* */
 #define CG_HAVE_PIDS            (UINT64_C(1) << 11) /* pids.current */
-#define CG_HAVE_PIDS_MAX        (UINT64_C(1) << 12) /* pids.max */
+/* bit 12: free (pids.max; the limit in force is the policy's, cgmeter_spec_pids_max) */
 /* PSI: bit 13 + 2 * resource for "some", the next one for "full". */
 #define CG_HAVE_PSI_SOME(r) (UINT64_C(1) << (13 + 2 * (unsigned)(r)))
 #define CG_HAVE_PSI_FULL(r) (UINT64_C(1) << (14 + 2 * (unsigned)(r)))
@@ -45,7 +45,6 @@
 #define CG_HAVE_PERF        (UINT64_C(1) << 20) /* perf.* (perf_event counters, collectors/perf.h) */
 
 #define CG_IO_MAX_DEVICES 16
-#define CG_MAX            UINT64_MAX /* "max" (no limit) in pids.max */
 
 enum cg_psi_resource { CG_PSI_CPU, CG_PSI_MEMORY, CG_PSI_IO, _CG_PSI_MAX };
 
@@ -66,7 +65,7 @@ struct cg_sample {
                 uint64_t working_set; /* usage - inactive_file, never below 0 (what cAdvisor reports) */
                 uint64_t rss;         /* v1 total_rss, v2 anon */
                 uint64_t cache;       /* v1 total_cache, v2 file */
-                uint64_t swap;        /* v1 memsw.usage - usage (never below 0), v2 memory.swap.current */
+                uint64_t swap;        /* v1 memory.stat total_swap, v2 memory.swap.current */
                 uint64_t max_usage;   /* v1 memory.max_usage_in_bytes, v2 memory.peak */
                 uint64_t failcnt;     /* v1 memory.failcnt */
                 uint64_t oom_kill;    /* v1 memory.oom_control oom_kill, v2 memory.events oom_kill */
@@ -80,7 +79,6 @@ struct cg_sample {
         } io;
         struct {
                 uint64_t current;
-                uint64_t max; /* CG_MAX for "max" */
         } pids;
         struct {
                 uint64_t some_us, full_us; /* the "total=" stall times, in microseconds */
@@ -120,6 +118,7 @@ struct collector_target {
         const char *path;                 /* NULL: fd[] are the cgroup's directories; else relative to fd[] */
         const struct perf_counters *perf; /* the task's perf_event counters (perf.h), borrowed; NULL: none */
         struct collector_cache *cache;    /* borrowed; NULL: every read opens and closes its file */
+        uint64_t cgroup_id;               /* the unified cgroup's id when known; 0: looked up from fd/path */
 };
 
 struct collector {

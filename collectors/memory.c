@@ -93,14 +93,7 @@ static int collect_v1(const struct collector_target *t, struct cg_sample *s)
                 s->memory.max_usage = v;
                 s->have |= CG_HAVE_MEM_MAX_USAGE;
         }
-        /* memsw counts memory + swap; absent without swap accounting (swapaccount=0). */
-        r = read_u64(t, "memory.memsw.usage_in_bytes", &v);
-        if (r < 0)
-                return r;
-        if (r > 0) {
-                s->memory.swap = v > s->memory.usage ? v - s->memory.usage : 0;
-                s->have |= CG_HAVE_MEM_SWAP;
-        }
+        /* Swap: memory.stat's total_swap (cg_parse_memory_stat), present with swap accounting only. */
         r = read_u64(t, "memory.failcnt", &v);
         if (r < 0)
                 return r;

@@ -362,12 +362,17 @@ static int probe(const struct collector_target *ex, char *why, size_t n)
         return 1;
 }
 
-/* The cgroup id of t's unified cgroup: of its directory fd, or (path target) of its path, without an fd. */
+/* The cgroup id of t's unified cgroup: the one the target carries, else of its directory fd, or (path target)
+ * of its path, without an fd (a path walk: the scrape passes the id its tasks' nodes know). */
 static int target_cgroup_id(const struct collector_target *t, uint64_t *ret)
 {
         int fd = t->fd[COLLECTOR_SOURCE_UNIFIED];
         struct stat st;
 
+        if (t->cgroup_id) {
+                *ret = t->cgroup_id;
+                return 0;
+        }
         if (!t->path)
                 return net_cgroup_id(fd, ret);
         if (fstatat(fd, t->path[0] ? t->path : ".", &st, 0) < 0)

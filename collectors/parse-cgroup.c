@@ -97,21 +97,6 @@ int cg_parse_u64_value(const char *buf, size_t len, uint64_t *ret)
         return span_to_u64((struct span){ buf, len }, ret);
 }
 
-int cg_parse_u64_or_max(const char *buf, size_t len, uint64_t *ret)
-{
-        int r = check_buf(buf, len);
-
-        if (r < 0)
-                return r;
-        if (len > 0 && buf[len - 1] == '\n')
-                len--;
-        if (span_eq((struct span){ buf, len }, "max")) {
-                *ret = CG_MAX;
-                return 0;
-        }
-        return span_to_u64((struct span){ buf, len }, ret);
-}
-
 int cg_parse_flat_keyed(const char *buf, size_t len, const struct cg_key *keys, size_t n_keys,
                         uint64_t *ret_found)
 {
@@ -266,21 +251,27 @@ int cg_parse_cpuacct_stat(const char *buf, size_t len, long clk_tck, struct cg_s
 
 int cg_parse_memory_stat(const char *buf, size_t len, bool v2, uint64_t usage, struct cg_sample *s)
 {
-        uint64_t rss, cache, inactive_file, found;
+        uint64_t rss, cache, inactive_file, swap = 0, found;
         const struct cg_key keys_v1[] = {
                 { "total_rss", &rss },
                 { "total_cache", &cache },
                 { "total_inactive_file", &inactive_file },
+                { "total_swap", &swap }, /* only with swap accounting */
         };
         const struct cg_key keys_v2[] = {
                 { "anon", &rss },
                 { "file", &cache },
                 { "inactive_file", &inactive_file },
         };
-        int r = parse_keyed_required(buf, len, v2 ? keys_v2 : keys_v1, 3, 3, &found);
+        int r = v2 ? parse_keyed_required(buf, len, keys_v2, ARRAY_SIZE(keys_v2), 3, &found)
+                   : parse_keyed_required(buf, len, keys_v1, ARRAY_SIZE(keys_v1), 3, &found);
 
         if (r < 0)
                 return r;
+        if (found & (UINT64_C(1) << 3)) {
+                s->memory.swap = swap;
+                s->have |= CG_HAVE_MEM_SWAP;
+        }
         s->memory.usage = usage;
         s->memory.working_set = usage > inactive_file ? usage - inactive_file : 0;
         s->memory.rss = rss;

@@ -11,8 +11,6 @@
 
 /* A single-value file: "N\n". */
 int cg_parse_u64_value(const char *buf, size_t len, uint64_t *ret);
-/* A single value or "max" (returned as CG_MAX): pids.max, memory.max. */
-int cg_parse_u64_or_max(const char *buf, size_t len, uint64_t *ret);
 
 /* A flat keyed file ("key value" per line). Sets *keys[i].ret for each key found and bit i of *ret_found
  * (at most 64 keys). A key that appears twice is -EINVAL. */
@@ -35,8 +33,8 @@ int cg_parse_cpuacct_usage(const char *buf, size_t len, struct cg_sample *s);
 int cg_parse_cpuacct_stat(const char *buf, size_t len, long clk_tck, struct cg_sample *s);
 
 /* memory.stat with the usage read just before (v1 memory.usage_in_bytes, v2 memory.current): usage,
- * working_set, rss, cache and CG_HAVE_MEM_USAGE. v1 needs total_rss, total_cache, total_inactive_file; v2
- * anon, file, inactive_file. */
+ * working_set, rss, cache and CG_HAVE_MEM_USAGE. v1 needs total_rss, total_cache, total_inactive_file (and
+ * takes swap and CG_HAVE_MEM_SWAP from total_swap when present); v2 anon, file, inactive_file. */
 int cg_parse_memory_stat(const char *buf, size_t len, bool v2, uint64_t usage, struct cg_sample *s);
 /* v2 memory.events: high, max, oom, oom_kill required (CG_HAVE_MEM_EVENTS, CG_HAVE_MEM_OOM_KILL),
  * oom_group_kill when present (CG_HAVE_MEM_GROUP_KILL). */

@@ -1,4 +1,5 @@
-/* Pids: the number of tasks and the limit. Same files on v1 (pids hierarchy) and v2. */
+/* Pids: the number of tasks (pids.current), same file on v1 (pids hierarchy) and v2. The limit is not read:
+ * it is the one the agent wrote, from the policy (cgmeter_spec_pids_max). */
 #include "parse-cgroup.h"
 
 static enum collector_source source_of(const struct collector_target *t)
@@ -34,18 +35,6 @@ static int parse_current(const char *buf, size_t len, struct cg_sample *s)
         return 0;
 }
 
-static int parse_max(const char *buf, size_t len, struct cg_sample *s)
-{
-        uint64_t v;
-        int r = cg_parse_u64_or_max(buf, len, &v);
-
-        if (r < 0)
-                return r;
-        s->pids.max = v;
-        s->have |= CG_HAVE_PIDS_MAX;
-        return 0;
-}
-
 static int collect(const struct collector_target *t, struct cg_sample *s)
 {
         enum collector_source src = source_of(t);
@@ -54,10 +43,6 @@ static int collect(const struct collector_target *t, struct cg_sample *s)
         if (t->fd[src] < 0)
                 return 0;
         r = collector_read_parse(t, src, "pids.current", parse_current, s);
-        if (r < 0)
-                return r;
-        /* The root cgroup has no pids.max. */
-        r = collector_read_parse(t, src, "pids.max", parse_max, s);
         return r < 0 ? r : 0;
 }
 

@@ -75,6 +75,7 @@ void collector_target_init(struct collector_target *t)
         t->path = NULL;
         t->perf = NULL;
         t->cache = NULL;
+        t->cgroup_id = 0;
 }
 
 int collector_target_open(struct collector_target *t, enum collector_source src, int dirfd, const char *path)

@@ -167,7 +167,7 @@ floor_list() {
         local id
         if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
                 for id in $("$CGMETER" --json ps | jq -r '.[].id'); do
-                        echo "$(root_of "")/sleepy/$id cpu.stat memory.current memory.stat memory.peak memory.swap.current memory.events io.stat pids.current pids.max cpu.pressure memory.pressure io.pressure"
+                        echo "$(root_of "")/sleepy/$id cpu.stat memory.current memory.stat memory.peak memory.swap.current memory.events io.stat pids.current cpu.pressure memory.pressure io.pressure"
                 done
                 return
         fi
@@ -177,9 +177,9 @@ floor_list() {
         for id in $("$CGMETER" --json ps | jq -r '.[].id'); do
                 echo "$cpuacct/sleepy/$id cpuacct.usage cpuacct.stat"
                 echo "$cpu/sleepy/$id cpu.stat"
-                echo "$memory/sleepy/$id memory.usage_in_bytes memory.stat memory.max_usage_in_bytes memory.memsw.usage_in_bytes memory.failcnt memory.oom_control"
+                echo "$memory/sleepy/$id memory.usage_in_bytes memory.stat memory.max_usage_in_bytes memory.failcnt memory.oom_control"
                 echo "$blkio/sleepy/$id blkio.throttle.io_service_bytes_recursive blkio.throttle.io_serviced_recursive"
-                echo "$pids/sleepy/$id pids.current pids.max"
+                echo "$pids/sleepy/$id pids.current"
                 echo "$uni/sleepy/$id cpu.pressure memory.pressure io.pressure"
         done
 }

@@ -63,9 +63,6 @@ static void run_value_parsers(const char *buf, size_t len)
         r = cg_parse_u64_value(buf, len, &a);
         if ((r != 0 && r != -EINVAL) || (r != 0 && a != 7))
                 abort();
-        r = cg_parse_u64_or_max(buf, len, &b);
-        if ((r != 0 && r != -EINVAL) || (r != 0 && b != 7))
-                abort();
         r = cg_parse_flat_keyed(buf, len, keys, ARRAY_SIZE(keys), &found);
         if ((r != 0 && r != -EINVAL) || (r == 0 && (found & ~UINT64_C(3))))
                 abort();

@@ -59,7 +59,7 @@ cli --json ps >/dev/null; ok $? "the control API answers while scrapes run"
 wait "$loader"
 
 # [agent] scrape_keep_files = yes: a restarted agent re-adopts the tasks; after a scrape each task's files stay
-# open (16 on a hybrid host, 12 on v2), the values are the same kind, and the files go when the tasks end.
+# open (14 on a hybrid host, 11 on v2), the values are the same kind, and the files go when the tasks end.
 before=$(http_ro /metrics | grep -c '^container_memory_usage_bytes{')
 stop_agent
 sed -i 's/^\[agent\]$/[agent]\nscrape_keep_files = yes/' "$T_TMP/cgmeter.ini"
@@ -68,7 +68,7 @@ idle=$(ls /proc/"$T_AGENT_PID"/fd | wc -l)
 m=$(http_ro /metrics)
 kept=$(ls /proc/"$T_AGENT_PID"/fd | wc -l)
 per=$(awk -v a="$kept" -v b="$idle" -v n="$N" 'BEGIN { printf "%.2f", (a - b) / n }')
-awk -v p="$per" 'BEGIN { exit !(p >= 11.5 && p <= 16.05) }'
+awk -v p="$per" 'BEGIN { exit !(p >= 10.5 && p <= 14.05) }'
 ok $? "with scrape_keep_files each task's stats files stay open after a scrape ($per fds each)"
 is "$(echo "$m" | grep -c '^container_memory_usage_bytes{')" "$before" "and every task is still read"
 for id in $(cli --json ps | jq -r '.[] | select(.state == "running") | .id'); do cli kill --all "$id" KILL; done

@@ -26,8 +26,8 @@
 
 #define ALL_COLLECTORS 0x1fu /* cpu memory io pids psi */
 #define TASK           "pol/task"
-#define V1_FILES       16 /* the files the v1 sample's collectors read (cgroup.procs and the plain blkio not) */
-#define V2_FILES       12
+#define V1_FILES       14 /* the files the v1 sample's collectors read (cgroup.procs and the plain blkio not) */
+#define V2_FILES       11
 
 static char data_dir[PATH_MAX];
 
@@ -213,7 +213,7 @@ static void assert_same(const struct cg_sample *a, const struct cg_sample *b)
 static const uint64_t have_v1 = CG_HAVE_CPU_USAGE | CG_HAVE_CPU_USER_SYSTEM | CG_HAVE_CPU_THROTTLE |
                                 CG_HAVE_MEM_USAGE | CG_HAVE_MEM_SWAP | CG_HAVE_MEM_MAX_USAGE |
                                 CG_HAVE_MEM_FAILCNT | CG_HAVE_MEM_OOM_KILL | CG_HAVE_IO | CG_HAVE_PIDS |
-                                CG_HAVE_PIDS_MAX | (UINT64_C(0x3f) << 13);
+                                (UINT64_C(0x3f) << 13);
 
 /* ---- the three kinds of target ---- */
 
@@ -281,7 +281,6 @@ static void test_three_ways_v1(void **state)
         assert_int_equal(s.memory.max_usage, 4378624);
         assert_int_equal(s.io.wbytes, 9392128);
         assert_int_equal(s.io.rios, 18);
-        assert_int_equal(s.pids.max, 4);
         assert_int_equal(s.psi[CG_PSI_IO].full_us, 6358);
 }
 
@@ -295,12 +294,11 @@ static void test_three_ways_v2(void **state)
         assert_int_equal(s.have, CG_HAVE_CPU_USAGE | CG_HAVE_CPU_USER_SYSTEM | CG_HAVE_CPU_THROTTLE |
                                      CG_HAVE_MEM_USAGE | CG_HAVE_MEM_SWAP | CG_HAVE_MEM_MAX_USAGE |
                                      CG_HAVE_MEM_OOM_KILL | CG_HAVE_MEM_EVENTS | CG_HAVE_MEM_GROUP_KILL |
-                                     CG_HAVE_IO | CG_HAVE_PIDS | CG_HAVE_PIDS_MAX | (UINT64_C(0x3f) << 13));
+                                     CG_HAVE_IO | CG_HAVE_PIDS | (UINT64_C(0x3f) << 13));
         assert_int_equal(s.cpu.system_ns, 670133000);
         assert_int_equal(s.memory.usage, 52428800);
         assert_int_equal(s.memory.swap, 1048576);
         assert_int_equal(s.io.wbytes, 9392128 + 314773504);
-        assert_true(s.pids.max == CG_MAX);
         assert_int_equal(s.psi[CG_PSI_MEMORY].full_us, 99871);
 }
 
@@ -420,7 +418,7 @@ static void test_cache_absent(void **state)
                 const char *name;
                 uint64_t bit;
         } gone[] = {
-                { COLLECTOR_SOURCE_MEMORY, "memory.memsw.usage_in_bytes", CG_HAVE_MEM_SWAP },
+                { COLLECTOR_SOURCE_MEMORY, "memory.max_usage_in_bytes", CG_HAVE_MEM_MAX_USAGE },
                 { COLLECTOR_SOURCE_MEMORY, "memory.failcnt", CG_HAVE_MEM_FAILCNT },
                 { COLLECTOR_SOURCE_UNIFIED, "io.pressure",
                   CG_HAVE_PSI_SOME(CG_PSI_IO) | CG_HAVE_PSI_FULL(CG_PSI_IO) },
@@ -714,13 +712,11 @@ static unsigned real_files(const struct real *rs)
                 { COLLECTOR_SOURCE_MEMORY, "memory.usage_in_bytes" },
                 { COLLECTOR_SOURCE_MEMORY, "memory.stat" },
                 { COLLECTOR_SOURCE_MEMORY, "memory.max_usage_in_bytes" },
-                { COLLECTOR_SOURCE_MEMORY, "memory.memsw.usage_in_bytes" },
                 { COLLECTOR_SOURCE_MEMORY, "memory.failcnt" },
                 { COLLECTOR_SOURCE_MEMORY, "memory.oom_control" },
                 { COLLECTOR_SOURCE_BLKIO, "blkio.throttle.io_service_bytes_recursive" },
                 { COLLECTOR_SOURCE_BLKIO, "blkio.throttle.io_serviced_recursive" },
                 { COLLECTOR_SOURCE_PIDS, "pids.current" },
-                { COLLECTOR_SOURCE_PIDS, "pids.max" },
                 { COLLECTOR_SOURCE_UNIFIED, "cpu.pressure" },
                 { COLLECTOR_SOURCE_UNIFIED, "memory.pressure" },
                 { COLLECTOR_SOURCE_UNIFIED, "io.pressure" },
@@ -752,17 +748,16 @@ static void test_real_cgroup_removed(void **state)
         }
         real_make(rs);
         n = real_files(rs);
-        assert_true(n >= 12);
+        assert_true(n >= 11);
         collector_target_below(&rs->roots, rs->name, &pt);
         base = count_fds();
         rs->cache = collector_cache_new();
         ct = pt;
         ct.cache = rs->cache;
         collect(&ct, &a);
-        assert_int_equal(a.have & (CG_HAVE_CPU_USAGE | CG_HAVE_MEM_USAGE | CG_HAVE_IO | CG_HAVE_PIDS_MAX),
-                         CG_HAVE_CPU_USAGE | CG_HAVE_MEM_USAGE | CG_HAVE_IO | CG_HAVE_PIDS_MAX);
+        assert_int_equal(a.have & (CG_HAVE_CPU_USAGE | CG_HAVE_MEM_USAGE | CG_HAVE_IO | CG_HAVE_PIDS),
+                         CG_HAVE_CPU_USAGE | CG_HAVE_MEM_USAGE | CG_HAVE_IO | CG_HAVE_PIDS);
         assert_int_equal(a.pids.current, 0);
-        assert_true(a.pids.max == CG_MAX);
         assert_int_equal(collector_cache_nfds(rs->cache), n);
         assert_int_equal(count_fds(), base + n);
         collect(&ct, &b);

@@ -78,10 +78,6 @@ static void test_single_values(void **state)
         /* Only len bytes count: "123" of "123456". */
         assert_int_equal(cg_parse_u64_value("123456", 3, &v), 0);
         assert_int_equal(v, 123);
-        assert_int_equal(cg_parse_u64_or_max(S("max\n"), &v), 0);
-        assert_true(v == CG_MAX);
-        assert_int_equal(cg_parse_u64_or_max(S("4\n"), &v), 0);
-        assert_int_equal(v, 4);
 
         v = 42;
         assert_int_equal(cg_parse_u64_value(S("18446744073709551616\n"), &v), -EINVAL);
@@ -93,8 +89,6 @@ static void test_single_values(void **state)
         assert_int_equal(cg_parse_u64_value(S("+5\n"), &v), -EINVAL);
         assert_int_equal(cg_parse_u64_value(S("12\n\n"), &v), -EINVAL);
         assert_int_equal(cg_parse_u64_value(S("1\0002\n"), &v), -EINVAL);
-        assert_int_equal(cg_parse_u64_or_max(S("maxx\n"), &v), -EINVAL);
-        assert_int_equal(cg_parse_u64_or_max(S("MAX\n"), &v), -EINVAL);
         assert_int_equal(v, 42);
 }
 
@@ -176,7 +170,8 @@ static void test_memory_files(void **state)
 
         b1 = load("v1/memory/memory.stat", &l1);
         assert_int_equal(cg_parse_memory_stat(b1, l1, false, 675840, &s), 0);
-        assert_int_equal(s.have, CG_HAVE_MEM_USAGE);
+        assert_int_equal(s.have, CG_HAVE_MEM_USAGE | CG_HAVE_MEM_SWAP); /* total_swap 0 */
+        assert_int_equal(s.memory.swap, 0);
         assert_int_equal(s.memory.usage, 675840);
         assert_int_equal(s.memory.rss, 0);
         assert_int_equal(s.memory.cache, 262144);
@@ -184,6 +179,20 @@ static void test_memory_files(void **state)
         /* More inactive file pages than usage (read at another instant): the working set stops at 0. */
         assert_int_equal(cg_parse_memory_stat(b1, l1, false, 4096, &s), 0);
         assert_int_equal(s.memory.working_set, 0);
+        /* total_swap is the hierarchy's swap (not swap, this cgroup's own); absent without swap accounting.
+         */
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(cg_parse_memory_stat(S("swap 1\ntotal_rss 0\ntotal_cache 0\ntotal_inactive_file 0\n"
+                                                "total_swap 8192\n"),
+                                              false, 0, &s),
+                         0);
+        assert_int_equal(s.have, CG_HAVE_MEM_USAGE | CG_HAVE_MEM_SWAP);
+        assert_int_equal(s.memory.swap, 8192);
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(
+            cg_parse_memory_stat(S("total_rss 0\ntotal_cache 0\ntotal_inactive_file 0\n"), false, 0, &s), 0);
+        assert_int_equal(s.have, CG_HAVE_MEM_USAGE);
+        assert_int_equal(s.memory.swap, 0);
 
         b2 = load("v1/memory/memory.oom_control", &l2);
         assert_int_equal(cg_parse_oom_control(b2, l2, &s), 0);
@@ -304,15 +313,13 @@ static void test_pressure_files(void **state)
 
 /* ---- malformed input: every parser, exact error, outputs untouched ---- */
 
-enum which { U64, MAX, CPU1, CPU2, ACCT, ACCTSTAT, MEM1, MEM2, EVENTS, OOMCTL, IOSTAT, BLKIO, PSI };
+enum which { U64, CPU1, CPU2, ACCT, ACCTSTAT, MEM1, MEM2, EVENTS, OOMCTL, IOSTAT, BLKIO, PSI };
 
 static int run(enum which w, const char *buf, size_t len, struct cg_sample *s)
 {
         switch (w) {
         case U64:
                 return cg_parse_u64_value(buf, len, &s->pids.current);
-        case MAX:
-                return cg_parse_u64_or_max(buf, len, &s->pids.max);
         case CPU1:
                 return cg_parse_cpu_stat_v1(buf, len, s);
         case CPU2:
@@ -347,7 +354,6 @@ static void test_malformed(void **state)
                 size_t len;
         } cases[] = {
                 { U64, S("99999999999999999999\n") },                          /* overflow */
-                { MAX, S("ma\n") },                                            /* truncated "max" */
                 { CPU1, S("nr_periods 20\nnr_throttled 18\n") },               /* missing throttled_time */
                 { CPU1, S("nr_periods 20\nnr_throttled 18\nthrottled_time") }, /* truncated line */
                 { CPU1, S("nr_periods 2O\nnr_throttled 18\nthrottled_time 1\n") }, /* letter O */
@@ -447,7 +453,7 @@ static void test_collect_v1_tree(void **state)
         assert_int_equal(s.have, CG_HAVE_CPU_USAGE | CG_HAVE_CPU_USER_SYSTEM | CG_HAVE_CPU_THROTTLE |
                                      CG_HAVE_MEM_USAGE | CG_HAVE_MEM_SWAP | CG_HAVE_MEM_MAX_USAGE |
                                      CG_HAVE_MEM_FAILCNT | CG_HAVE_MEM_OOM_KILL | CG_HAVE_IO | CG_HAVE_PIDS |
-                                     CG_HAVE_PIDS_MAX | have_psi_all);
+                                     have_psi_all);
         assert_int_equal(s.cpu.usage_ns, 903398695);
         assert_int_equal(s.cpu.user_ns, 27 * tick_ns);
         assert_int_equal(s.cpu.system_ns, 62 * tick_ns);
@@ -462,7 +468,6 @@ static void test_collect_v1_tree(void **state)
         assert_int_equal(s.io.wbytes, 9392128);
         assert_int_equal(s.io.rios, 18);
         assert_int_equal(s.pids.current, 2);
-        assert_int_equal(s.pids.max, 4);
         assert_int_equal(s.psi[CG_PSI_CPU].some_us, 475260);
         assert_int_equal(s.psi[CG_PSI_IO].full_us, 6358);
 }
@@ -482,7 +487,7 @@ static void test_collect_v2_tree(void **state)
         assert_int_equal(s.have, CG_HAVE_CPU_USAGE | CG_HAVE_CPU_USER_SYSTEM | CG_HAVE_CPU_THROTTLE |
                                      CG_HAVE_MEM_USAGE | CG_HAVE_MEM_SWAP | CG_HAVE_MEM_MAX_USAGE |
                                      CG_HAVE_MEM_OOM_KILL | CG_HAVE_MEM_EVENTS | CG_HAVE_MEM_GROUP_KILL |
-                                     CG_HAVE_IO | CG_HAVE_PIDS | CG_HAVE_PIDS_MAX | have_psi_all);
+                                     CG_HAVE_IO | CG_HAVE_PIDS | have_psi_all);
         assert_int_equal(s.cpu.system_ns, 670133000);
         assert_int_equal(s.cpu.throttled_ns, 1523467000);
         assert_int_equal(s.memory.usage, 52428800);
@@ -494,7 +499,6 @@ static void test_collect_v2_tree(void **state)
         assert_int_equal(s.io.n_devices, 2);
         assert_int_equal(s.io.wbytes, 9392128 + 314773504);
         assert_int_equal(s.pids.current, 7);
-        assert_true(s.pids.max == CG_MAX);
         assert_int_equal(s.psi[CG_PSI_MEMORY].some_us, 120033);
         assert_int_equal(s.psi[CG_PSI_MEMORY].full_us, 99871);
 }
@@ -512,7 +516,7 @@ static void test_collect_v2_recorded(void **state)
         assert_int_equal(collector_collect_all(&t, ALL_COLLECTORS, &s, &failed), 0);
         collector_target_close(&t);
         assert_int_equal(failed, 0);
-        assert_int_equal(s.have, 0x7ffbf); /* everything but the v1-only failcnt */
+        assert_int_equal(s.have, 0x7efbf); /* everything but the v1-only failcnt (and bit 12, free) */
         assert_int_equal(s.cpu.usage_ns, 3736823000);
         assert_int_equal(s.cpu.user_ns, 3417560000);
         assert_int_equal(s.cpu.system_ns, 319262000);
@@ -528,7 +532,6 @@ static void test_collect_v2_recorded(void **state)
         assert_int_equal(s.io.devices[0].rbytes, 8388608);
         assert_int_equal(s.io.wios, 8);
         assert_int_equal(s.pids.current, 1);
-        assert_int_equal(s.pids.max, 64);
         assert_int_equal(s.psi[CG_PSI_CPU].some_us, 4009049);
         assert_int_equal(s.psi[CG_PSI_CPU].full_us, 3979921);
 }
@@ -712,7 +715,10 @@ static void test_collect_missing_and_broken(void **state)
 
         /* Files a kernel may not have: no swap accounting, no peak, no _recursive blkio (falls back), PSI
          * off. */
-        tmp_unlink(tmp, "v1/memory/memory.memsw.usage_in_bytes");
+        pathf(p, sizeof(p), "%s/v1/memory/memory.stat", tmp->dir);
+        assert_int_equal(truncate(p, 0), 0);
+        tmp_write(tmp, "v1/memory/memory.stat", /* without swap accounting: no swap, no total_swap */
+                  "cache 262144\nrss 0\ntotal_cache 262144\ntotal_rss 0\ntotal_inactive_file 36864\n");
         tmp_unlink(tmp, "v1/memory/memory.max_usage_in_bytes");
         tmp_unlink(tmp, "v1/memory/memory.failcnt");
         tmp_unlink(tmp, "v1/blkio/blkio.throttle.io_service_bytes_recursive");
@@ -749,7 +755,7 @@ static void test_collect_missing_and_broken(void **state)
         /* Only what is enabled runs. */
         assert_int_equal(collector_collect_all(&t, 1u << 3, &s, &failed), 0);
         assert_int_equal(failed, 0);
-        assert_int_equal(s.have, CG_HAVE_PIDS | CG_HAVE_PIDS_MAX);
+        assert_int_equal(s.have, CG_HAVE_PIDS);
         tmp_unlink(tmp, "v2/cpu.pressure");
         assert_probe(&t, "psi", 0, "no cpu.pressure (kernel without CONFIG_PSI, or booted with psi=0)");
         collector_target_close(&t);
@@ -896,17 +902,16 @@ static void test_collect_real_cgroup(void **state)
         usleep(300000);
         assert_int_equal(collector_collect_all(&rs->t, ALL_COLLECTORS, &s2, &failed), 0);
         assert_int_equal(failed, 0);
-        assert_true((s2.have &
-                     (CG_HAVE_CPU_USAGE | CG_HAVE_CPU_USER_SYSTEM | CG_HAVE_CPU_THROTTLE | CG_HAVE_MEM_USAGE |
-                      CG_HAVE_IO | CG_HAVE_PIDS | CG_HAVE_PIDS_MAX | CG_HAVE_PSI_SOME(CG_PSI_CPU))) ==
-                    (CG_HAVE_CPU_USAGE | CG_HAVE_CPU_USER_SYSTEM | CG_HAVE_CPU_THROTTLE | CG_HAVE_MEM_USAGE |
-                     CG_HAVE_IO | CG_HAVE_PIDS | CG_HAVE_PIDS_MAX | CG_HAVE_PSI_SOME(CG_PSI_CPU)));
+        assert_true(
+            (s2.have & (CG_HAVE_CPU_USAGE | CG_HAVE_CPU_USER_SYSTEM | CG_HAVE_CPU_THROTTLE |
+                        CG_HAVE_MEM_USAGE | CG_HAVE_IO | CG_HAVE_PIDS | CG_HAVE_PSI_SOME(CG_PSI_CPU))) ==
+            (CG_HAVE_CPU_USAGE | CG_HAVE_CPU_USER_SYSTEM | CG_HAVE_CPU_THROTTLE | CG_HAVE_MEM_USAGE |
+             CG_HAVE_IO | CG_HAVE_PIDS | CG_HAVE_PSI_SOME(CG_PSI_CPU)));
         assert_true(s2.cpu.usage_ns > s1.cpu.usage_ns);
         assert_true(s2.cpu.usage_ns >=
                     50000000); /* 0.5 s of spinning on a busy 2-CPU host: at least 0.05 s */
         assert_true(s2.cpu.user_ns + s2.cpu.system_ns > 0);
         assert_int_equal(s2.pids.current, 1);
-        assert_true(s2.pids.max == CG_MAX);
         if (s2.memory.usage < 4 << 20)
                 fail_msg("memory usage %" PRIu64, s2.memory.usage);
         assert_int_equal(s2.cpu.nr_throttled, 0);

@@ -384,6 +384,30 @@ static uint32_t attached(const char *dir, enum bpf_attach_type type)
         return cnt;
 }
 
+/* A path target (as the scrape uses) finds the cgroup's id by its path; one that carries the id (the scrape
+ * passes the id its tasks' nodes know) reads the counters without that lookup, even by a path that is gone.
+ */
+static void path_and_id_targets(const struct fixture *f, const struct collector_target *root, size_t len)
+{
+        size_t n = strlen(f->top);
+        struct collector_target pt;
+        struct cg_sample p = { 0 };
+        struct stat st;
+
+        assert_int_equal(strncmp(f->task, f->top, n), 0);
+        collector_target_below(root, f->task + n + 1, &pt);
+        assert_int_equal(collector_net.collect(&pt, &p), 0);
+        assert_true(p.net.tx_bytes >= len);
+        collector_target_below(root, "no-such-cgroup", &pt);
+        assert_int_equal(collector_net.collect(&pt, &p), -ENOENT);
+        assert_int_equal(stat(f->task, &st), 0);
+        pt.cgroup_id = (uint64_t)st.st_ino;
+        memset(&p, 0, sizeof(p));
+        assert_int_equal(collector_net.collect(&pt, &p), 0);
+        assert_int_equal(p.have, CG_HAVE_NET);
+        assert_true(p.net.tx_bytes >= len);
+}
+
 /* The probe attaches both programs to the subtree root, a second probe (a restarted agent) finds them and
  * reads the same map; loopback TCP from a task counts both ways; forget drops the entry. */
 static void test_probe_attach_and_count(void **state)
@@ -414,6 +438,7 @@ static void test_probe_attach_and_count(void **state)
         assert_true(s.net.tx_bytes >= len && s.net.tx_bytes < len + 20000);
         assert_true(s.net.rx_bytes >= len && s.net.rx_bytes < len + 20000);
         assert_true(s.net.tx_packets >= 3 && s.net.rx_packets >= 3);
+        path_and_id_targets(f, &root, len);
         assert_int_equal(collector_net_forget(&task), 0);
         assert_int_equal(collector_net.collect(&task, &s), 0);
         assert_int_equal(s.net.tx_bytes, 0);
