@@ -322,6 +322,16 @@ struct read_buf {
         char small[8192];
 };
 
+/* Not "= { 0 }": that would clear the 8 KiB buffer on every read of every file (measured: 3 % of a scrape's
+ * CPU with kept-open files); the header is all that needs a value. */
+static void read_buf_init(struct read_buf *b)
+{
+        b->heap = NULL;
+        b->data = NULL;
+        b->len = 0;
+        b->known_absent = false;
+}
+
 static void read_buf_done(struct read_buf *b)
 {
         free(b->heap);
@@ -423,8 +433,11 @@ static int copy_out(const struct read_buf *b, char **ret_buf, size_t *ret_len)
 int collector_read(const struct collector_target *t, enum collector_source src, const char *name,
                    char **ret_buf, size_t *ret_len)
 {
-        _cleanup_(read_buf_done) struct read_buf b = { 0 };
-        int r = read_file(t, src, name, &b);
+        _cleanup_(read_buf_done) struct read_buf b;
+        int r;
+
+        read_buf_init(&b);
+        r = read_file(t, src, name, &b);
 
         return r < 0 ? r : copy_out(&b, ret_buf, ret_len);
 }
@@ -432,8 +445,11 @@ int collector_read(const struct collector_target *t, enum collector_source src, 
 int collector_read_optional(const struct collector_target *t, enum collector_source src, const char *name,
                             char **ret_buf, size_t *ret_len)
 {
-        _cleanup_(read_buf_done) struct read_buf b = { 0 };
-        int r = read_optional(t, src, name, &b);
+        _cleanup_(read_buf_done) struct read_buf b;
+        int r;
+
+        read_buf_init(&b);
+        r = read_optional(t, src, name, &b);
 
         if (r <= 0)
                 return r;
@@ -444,8 +460,11 @@ int collector_read_optional(const struct collector_target *t, enum collector_sou
 int collector_read_with(const struct collector_target *t, enum collector_source src, const char *name,
                         int (*fn)(const char *buf, size_t len, void *userdata), void *userdata)
 {
-        _cleanup_(read_buf_done) struct read_buf b = { 0 };
-        int r = read_optional(t, src, name, &b);
+        _cleanup_(read_buf_done) struct read_buf b;
+        int r;
+
+        read_buf_init(&b);
+        r = read_optional(t, src, name, &b);
 
         if (r <= 0)
                 return r;
@@ -500,8 +519,11 @@ static int find_word(const char *buf, size_t len, void *userdata)
 int collector_v2_has_controller(const struct collector_target *t, const char *controller)
 {
         struct controller_query q = { controller, false };
-        _cleanup_(read_buf_done) struct read_buf b = { 0 };
-        int r = read_file(t, COLLECTOR_SOURCE_UNIFIED, "cgroup.controllers", &b);
+        _cleanup_(read_buf_done) struct read_buf b;
+        int r;
+
+        read_buf_init(&b);
+        r = read_file(t, COLLECTOR_SOURCE_UNIFIED, "cgroup.controllers", &b);
 
         if (r < 0)
                 return r;
