@@ -48,20 +48,14 @@ int ledger_row_to_record(sqlite3_stmt *st, struct ledger_record *r)
         return 0;
 }
 
-/* Step through st, handing each row to cb. Returns the number handed over or < 0. */
-static int each_record(struct ledger *l, sqlite3_stmt *st,
-                       int (*cb)(const struct ledger_record *r, void *userdata), void *userdata)
+/* Step through st, handing each row to take (< 0: fail, > 0: stop after this row). Returns the number of rows
+ * taken or < 0; st is reset either way. */
+static int each_row(struct ledger *l, sqlite3_stmt *st, int (*take)(sqlite3_stmt *st, void *ctx), void *ctx)
 {
-        _cleanup_free_ struct ledger_record *rec = malloc(sizeof(*rec)); /* 4 KiB+: not on the stack */
         int count = 0, rc, k = 0;
 
-        if (!rec)
-                return -ENOMEM;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                k = ledger_row_to_record(st, rec);
-                if (k < 0)
-                        break;
-                k = cb(rec, userdata);
+                k = take(st, ctx);
                 if (k < 0)
                         break;
                 count++;
@@ -72,6 +66,32 @@ static int each_record(struct ledger *l, sqlite3_stmt *st,
                 k = ledger_fail(l, rc);
         sqlite3_reset(st);
         return k < 0 ? k : count;
+}
+
+struct record_take {
+        struct ledger_record *rec;
+        int (*cb)(const struct ledger_record *r, void *userdata);
+        void *userdata;
+};
+
+static int take_record(sqlite3_stmt *st, void *ctx)
+{
+        struct record_take *t = ctx;
+        int k = ledger_row_to_record(st, t->rec);
+
+        return k < 0 ? k : t->cb(t->rec, t->userdata);
+}
+
+/* Step through st, handing each row to cb as a record. Returns the number handed over or < 0. */
+static int each_record(struct ledger *l, sqlite3_stmt *st,
+                       int (*cb)(const struct ledger_record *r, void *userdata), void *userdata)
+{
+        _cleanup_free_ struct ledger_record *rec = malloc(sizeof(*rec)); /* 4 KiB+: not on the stack */
+        struct record_take t = { rec, cb, userdata };
+
+        if (!rec)
+                return -ENOMEM;
+        return each_row(l, st, take_record, &t);
 }
 
 static bool filter_name_ok(const char *s)
@@ -200,28 +220,25 @@ static int row_to_totals(sqlite3_stmt *st, struct ledger_totals *t)
         return 0;
 }
 
+struct totals_take {
+        int (*cb)(const struct ledger_totals *t, void *userdata);
+        void *userdata;
+};
+
+static int take_totals(sqlite3_stmt *st, void *ctx)
+{
+        struct totals_take *tt = ctx;
+        struct ledger_totals t;
+        int k = row_to_totals(st, &t);
+
+        return k < 0 ? k : tt->cb(&t, tt->userdata);
+}
+
 int ledger_totals(struct ledger *l, int (*cb)(const struct ledger_totals *t, void *userdata), void *userdata)
 {
-        struct ledger_totals t;
+        struct totals_take tt = { cb, userdata };
         sqlite3_stmt *st;
-        int count = 0, rc, k;
+        int k = ledger_stmt(l, LEDGER_STMT_TOTALS, &st);
 
-        k = ledger_stmt(l, LEDGER_STMT_TOTALS, &st);
-        if (k < 0)
-                return k;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                k = row_to_totals(st, &t);
-                if (k < 0)
-                        break;
-                k = cb(&t, userdata);
-                if (k < 0)
-                        break;
-                count++;
-                if (k > 0)
-                        break;
-        }
-        if (k >= 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
-                k = ledger_fail(l, rc);
-        sqlite3_reset(st);
-        return k < 0 ? k : count;
+        return k < 0 ? k : each_row(l, st, take_totals, &tt);
 }

@@ -30,6 +30,6 @@ target() { # target NAME SOURCES... -- LIBS...
 target fuzz-policy tests/fuzz/fuzz-policy.c "${core[@]}" "${policy[@]}" -- $(pkg-config --libs inih)
 target fuzz-config tests/fuzz/fuzz-config.c "${core[@]}" agent/config.c -- $(pkg-config --libs inih)
 target fuzz-cgroup tests/fuzz/fuzz-cgroup.c collectors/parse-cgroup.c "${core[@]}" -- $(pkg-config --libs inih)
-target fuzz-http tests/fuzz/fuzz-http.c agent/routes-tasks.c "${core[@]}" -- $(pkg-config --libs inih json-c)
-target fuzz-usage tests/fuzz/fuzz-usage.c agent/routes-usage.c agent/ledger-render.c "${core[@]}" -- \
-        $(pkg-config --libs inih json-c)
+target fuzz-http tests/fuzz/fuzz-http.c agent/routes-tasks.c agent/http-reply.c "${core[@]}" -- $(pkg-config --libs inih json-c)
+target fuzz-usage tests/fuzz/fuzz-usage.c agent/routes-usage.c agent/ledger-render.c agent/http-reply.c \
+        "${core[@]}" -- $(pkg-config --libs inih json-c)

@@ -55,7 +55,7 @@ static void run_sample_parsers(const char *buf, size_t len)
 
 static void run_value_parsers(const char *buf, size_t len)
 {
-        uint64_t a = 7, b = 7, found = 0;
+        uint64_t a = 7, found = 0;
         uint64_t k1 = 0, k2 = 0;
         const struct cg_key keys[] = { { "total_rss", &k1 }, { "nr_periods", &k2 } };
         int r;

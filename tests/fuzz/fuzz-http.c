@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "agent.h"
@@ -105,41 +104,6 @@ const char *http_query(const struct http_request *req, const char *key)
         (void)req;
         (void)key;
         return NULL;
-}
-
-/* The same replies as agent/http.c builds, without libmicrohttpd. */
-int http_reply_json(struct http_response *resp, unsigned status, struct json_object *obj)
-{
-        const char *s;
-
-        if (!obj)
-                return -ENOMEM;
-        s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-        free(resp->body);
-        resp->body = strdup(s);
-        resp->len = strlen(s);
-        resp->status = status;
-        json_object_put(obj);
-        return resp->body ? 0 : -ENOMEM;
-}
-
-int http_reply_error(struct http_response *resp, unsigned status, const char *fmt, ...)
-{
-        struct json_object *o = json_object_new_object(), *e = json_object_new_object();
-        char *msg = NULL;
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                abort();
-        json_object_object_add(e, "status", json_object_new_int((int)status));
-        json_object_object_add(e, "message", json_object_new_string(msg));
-        json_object_object_add(o, "error", e);
-        free(msg);
-        return http_reply_json(resp, status, o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "agent.h"
@@ -44,41 +43,6 @@ const char *http_query(const struct http_request *req, const char *key)
 const char *http_header(const struct http_request *req, const char *key)
 {
         return strcasecmp(key, "Accept") == 0 ? query[7] : NULL;
-}
-
-int http_reply_json(struct http_response *resp, unsigned status, struct json_object *obj)
-{
-        const char *s;
-
-        if (!obj)
-                return -ENOMEM;
-        s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-        free(resp->body);
-        resp->body = strdup(s);
-        resp->len = strlen(s);
-        resp->status = status;
-        resp->content_type = "application/json";
-        json_object_put(obj);
-        return resp->body ? 0 : -ENOMEM;
-}
-
-int http_reply_error(struct http_response *resp, unsigned status, const char *fmt, ...)
-{
-        struct json_object *o = json_object_new_object(), *e = json_object_new_object();
-        char *msg = NULL;
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                abort();
-        json_object_object_add(e, "status", json_object_new_int((int)status));
-        json_object_object_add(e, "message", json_object_new_string(msg));
-        json_object_object_add(o, "error", e);
-        free(msg);
-        return http_reply_json(resp, status, o);
 }
 
 const char *ledger_errmsg(const struct ledger *l)
