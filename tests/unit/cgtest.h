@@ -1,4 +1,5 @@
-/* For the unit tests that use real cgroups (as root): where this process is, and a test cgroup below it. */
+/* For the unit tests that use real cgroups (as root): where this process is, and a test cgroup below it; and
+ * for those that read recorded cgroup trees: copies of them to change, removed afterwards. */
 #pragma once
 
 #include <stddef.h>
@@ -12,3 +13,11 @@ int cgtest_make(const char *mount, const char *controller, const char *name, cha
 /* rmdir dir, retrying for a second (a cgroup whose last process just died goes a moment later); "" is fine.
  */
 void cgtest_remove(const char *dir);
+
+/* Write text to path, created or truncated: 0 or -errno. */
+int cgtest_write(const char *path, const char *text);
+/* Copy the regular files of directory from into a new directory to, and its subdirectories depth levels
+ * down: 0 or -errno. */
+int cgtest_copy_tree(const char *from, const char *to, int depth);
+/* Remove dir and everything below it (a plain directory tree, not cgroups); a missing dir is fine. */
+void cgtest_remove_tree(const char *dir);

@@ -57,52 +57,7 @@ static unsigned count_fds(void)
 
 static void write_text(const char *path, const char *text)
 {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        size_t len = strlen(text);
-
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, text, len), (ssize_t)len);
-}
-
-static void copy_dir(const char *from, const char *to)
-{
-        _cleanup_closedir_ DIR *d = opendir(from);
-        struct dirent *de;
-
-        assert_non_null(d);
-        assert_int_equal(mkdir(to, 0755), 0);
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *buf = NULL;
-                char f[PATH_MAX], t[PATH_MAX];
-
-                if (de->d_name[0] == '.')
-                        continue;
-                pathf(f, sizeof(f), "%s/%s", from, de->d_name);
-                pathf(t, sizeof(t), "%s/%s", to, de->d_name);
-                assert_int_equal(read_file_at(AT_FDCWD, f, 1 << 20, &buf, NULL), 0);
-                write_text(t, buf);
-        }
-}
-
-static void remove_tree(const char *dir)
-{
-        _cleanup_closedir_ DIR *d = opendir(dir);
-        struct dirent *de;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                char p[PATH_MAX];
-
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                pathf(p, sizeof(p), "%s/%s", dir, de->d_name);
-                if (de->d_type == DT_DIR)
-                        remove_tree(p);
-                else
-                        unlink(p);
-        }
-        rmdir(dir);
+        assert_int_equal(cgtest_write(path, text), 0);
 }
 
 /* ---- fake hierarchies: <tmp>/<source>/pol/task is a copy of the sample's <source> directory ---- */
@@ -134,7 +89,7 @@ static void fake_make(struct fake *f, bool v2)
                 pathf(p, sizeof(p), "%s/%s/pol", f->dir, name);
                 assert_int_equal(mkdir(p, 0755), 0);
                 pathf(p, sizeof(p), "%s/%s/" TASK, f->dir, name);
-                copy_dir(from, p);
+                assert_int_equal(cgtest_copy_tree(from, p, 0), 0);
                 pathf(p, sizeof(p), "%s/%s", f->dir, name);
                 assert_int_equal(collector_target_open(&f->roots, src, AT_FDCWD, p), 0);
         }
@@ -168,7 +123,7 @@ static int fake_teardown(void **state)
 
         collector_cache_free(f->cache);
         collector_target_close(&f->roots);
-        remove_tree(f->dir);
+        cgtest_remove_tree(f->dir);
         free(f);
         return 0;
 }

@@ -599,65 +599,6 @@ struct tmp {
         char dir[PATH_MAX];
 };
 
-static int copy_file(const char *from, const char *to)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        int r = read_file_at(AT_FDCWD, from, 1 << 20, &buf, &len);
-        _cleanup_close_ int fd = -1;
-
-        if (r < 0)
-                return r;
-        fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
-                return -EIO;
-        return 0;
-}
-
-/* Copy a directory two levels deep (the v1 layout has one level of subdirectories). */
-static int copy_tree(const char *from, const char *to, int depth)
-{
-        _cleanup_closedir_ DIR *d = opendir(from);
-        struct dirent *de;
-
-        if (!d || mkdir(to, 0755) < 0)
-                return -errno;
-        while ((de = readdir(d))) {
-                char f[PATH_MAX], t[PATH_MAX];
-                int r;
-
-                if (de->d_name[0] == '.')
-                        continue;
-                pathf(f, sizeof(f), "%s/%s", from, de->d_name);
-                pathf(t, sizeof(t), "%s/%s", to, de->d_name);
-                r = de->d_type == DT_DIR && depth > 0 ? copy_tree(f, t, depth - 1) : copy_file(f, t);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-        _cleanup_closedir_ DIR *d = opendir(dir);
-        struct dirent *de;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                char p[PATH_MAX];
-
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                pathf(p, sizeof(p), "%s/%s", dir, de->d_name);
-                if (de->d_type == DT_DIR)
-                        remove_tree(p);
-                else
-                        unlink(p);
-        }
-        rmdir(dir);
-}
-
 static int tmp_setup(void **state)
 {
         struct tmp *t = calloc(1, sizeof(*t));
@@ -673,18 +614,18 @@ static int tmp_setup(void **state)
         *state = t;
         data_path(from, sizeof(from), "v1");
         pathf(to, sizeof(to), "%s/v1", t->dir);
-        if (copy_tree(from, to, 1) < 0)
+        if (cgtest_copy_tree(from, to, 1) < 0)
                 return -1;
         data_path(from, sizeof(from), "v2");
         pathf(to, sizeof(to), "%s/v2", t->dir);
-        return copy_tree(from, to, 0) < 0 ? -1 : 0;
+        return cgtest_copy_tree(from, to, 0) < 0 ? -1 : 0;
 }
 
 static int tmp_teardown(void **state)
 {
         struct tmp *t = *state;
 
-        remove_tree(t->dir);
+        cgtest_remove_tree(t->dir);
         free(t);
         return 0;
 }
@@ -702,7 +643,7 @@ static void tmp_write(struct tmp *t, const char *rel, const char *text)
         char p[PATH_MAX];
 
         pathf(p, sizeof(p), "%s/%s", t->dir, rel);
-        assert_int_equal(write_file_at(AT_FDCWD, p, text), 0);
+        assert_int_equal(cgtest_write(p, text), 0);
 }
 
 static void test_collect_missing_and_broken(void **state)
@@ -715,8 +656,6 @@ static void test_collect_missing_and_broken(void **state)
 
         /* Files a kernel may not have: no swap accounting, no peak, no _recursive blkio (falls back), PSI
          * off. */
-        pathf(p, sizeof(p), "%s/v1/memory/memory.stat", tmp->dir);
-        assert_int_equal(truncate(p, 0), 0);
         tmp_write(tmp, "v1/memory/memory.stat", /* without swap accounting: no swap, no total_swap */
                   "cache 262144\nrss 0\ntotal_cache 262144\ntotal_rss 0\ntotal_inactive_file 36864\n");
         tmp_unlink(tmp, "v1/memory/memory.max_usage_in_bytes");
@@ -774,9 +713,9 @@ static void test_collect_vanished(void **state)
         pathf(p, sizeof(p), "%s/v1", tmp->dir);
         open_v1(&t1, p);
         pathf(p, sizeof(p), "%s/v2", tmp->dir);
-        remove_tree(p);
+        cgtest_remove_tree(p);
         pathf(p, sizeof(p), "%s/v1/memory", tmp->dir);
-        remove_tree(p);
+        cgtest_remove_tree(p);
         s.have = 5;
         assert_int_equal(collector_collect_all(&t, ALL_COLLECTORS, &s, &failed), -ENOENT);
         assert_int_equal(s.have, 5);
