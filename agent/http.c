@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -364,19 +363,16 @@ static bool http_peer_alive(int fd, pid_t *ret_pid)
 {
         struct ucred uc;
         socklen_t len = sizeof(uc);
-        _cleanup_free_ char *stat = NULL;
-        char path[64];
-        const char *paren;
+        char state;
+        int r;
 
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || uc.pid <= 0)
                 return true; /* unknown: assume it is */
         *ret_pid = uc.pid;
-        if (kill(uc.pid, 0) < 0 && errno == ESRCH)
+        r = proc_stat(uc.pid, &state, NULL);
+        if (r == -ENOENT)
                 return false;
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)uc.pid);
-        if (read_file_at(AT_FDCWD, path, 4096, &stat, NULL) < 0 || !(paren = strrchr(stat, ')')))
-                return true;
-        return !(paren[1] == ' ' && paren[2] == 'Z');
+        return r < 0 || state != 'Z'; /* unknown: assume it is */
 }
 
 /* Bind the control socket: refuse when another agent answers on it, replace a stale one, mode 0600. */

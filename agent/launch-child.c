@@ -64,17 +64,21 @@ static _Noreturn void child_fail(const struct launch_ctx *c, enum launch_step st
         _exit(LAUNCH_EXIT_FAILED);
 }
 
-static void close_fds_between(unsigned first, unsigned last)
+/* close_range(first, last, flags): close the fds, or with CLOSE_RANGE_CLOEXEC mark them close-on-exec; one by
+ * one up to the open-file limit on kernels without it (before 5.9; 5.11 for CLOSE_RANGE_CLOEXEC). */
+static int fd_range(unsigned first, unsigned last, unsigned flags)
 {
         struct rlimit rl;
 
-        if (first > last || close_range(first, last, 0) == 0 || (errno != ENOSYS && errno != EINVAL))
-                return;
-        /* Kernels before 5.9: one by one, up to the open-file limit. */
+        if (first > last || close_range(first, last, flags) == 0)
+                return 0;
+        if (errno != EINVAL && errno != ENOSYS)
+                return -errno;
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-                rl.rlim_cur = 65536;
+                return -errno;
         for (rlim_t fd = first; fd <= last && fd < rl.rlim_cur && fd < INT_MAX; fd++)
-                (void)close((int)fd);
+                (void)(flags ? fcntl((int)fd, F_SETFD, FD_CLOEXEC) : close((int)fd));
+        return 0;
 }
 
 /* First thing in the child: close every fd of the agent above stdio except the sync socket and the task's
@@ -96,10 +100,10 @@ static void close_agent_fds(const struct launch_ctx *c)
         for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
                 if (keep[i] < (int)next)
                         continue;
-                close_fds_between(next, (unsigned)keep[i] - 1);
+                (void)fd_range(next, (unsigned)keep[i] - 1, 0);
                 next = (unsigned)keep[i] + 1;
         }
-        close_fds_between(next, ~0U);
+        (void)fd_range(next, ~0U, 0);
 }
 
 /* Wait for the parent's go (LAUNCH_GO or LAUNCH_GO_TIMENS), and return it; EOF means it gave up (or died),
@@ -244,18 +248,7 @@ static int setup_stdio(const struct launch_spec *s)
 /* Every fd above stdio closes at exec; the sync socket is already CLOEXEC and reports exec failures. */
 static int close_other_fds(void)
 {
-        struct rlimit rl;
-
-        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-                return 0;
-        if (errno != EINVAL && errno != ENOSYS)
-                return -errno;
-        /* Kernels before 5.11. */
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-                return -errno;
-        for (rlim_t fd = 3; fd < rl.rlim_cur && fd < INT_MAX; fd++)
-                (void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
-        return 0;
+        return fd_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 static bool exec_errno_continues(int err)

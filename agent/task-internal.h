@@ -20,4 +20,3 @@ int task_state_save(struct agent *a, const struct task *t);
 int task_state_load(struct agent *a, const char *id, struct task *t);
 void task_state_remove(struct agent *a, const struct task *t);
 /* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat), for identity checks. */
-int proc_starttime(pid_t pid, uint64_t *ret);

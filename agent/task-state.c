@@ -11,31 +11,6 @@
 
 #define TASK_STATE_MAX (1 << 20)
 
-int proc_starttime(pid_t pid, uint64_t *ret)
-{
-        _cleanup_free_ char *buf = NULL;
-        char path[64];
-        const char *p;
-        int r;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        r = read_file_at(AT_FDCWD, path, 4096, &buf, NULL);
-        if (r < 0)
-                return r;
-        /* the command name may hold spaces and parentheses: fields start after the last ')' */
-        p = strrchr(buf, ')');
-        if (!p)
-                return -EINVAL;
-        p++;
-        for (int field = 2; field < 22; field++) {
-                p = strchr(p + 1, ' ');
-                if (!p)
-                        return -EINVAL;
-        }
-        *ret = strtoull(p + 1, NULL, 10);
-        return 0;
-}
-
 static int task_state_path(struct agent *a, const char *id, char **ret)
 {
         return asprintf(ret, "%s/tasks/%s.json", a->cfg.state_dir, id) < 0 ? -ENOMEM : 0;
@@ -221,7 +196,7 @@ static void adopt_identity(struct task *t)
         uint64_t st;
         int fd;
 
-        if (t->pid <= 0 || proc_starttime(t->pid, &st) < 0 || st != t->pid_starttime) {
+        if (t->pid <= 0 || proc_stat(t->pid, NULL, &st) < 0 || st != t->pid_starttime) {
                 t->pid = 0;
                 return;
         }

@@ -367,7 +367,7 @@ static int task_start_process(struct agent *a, struct task *t, char **env, const
                          strerror(lerr.err ? lerr.err : -r));
                 return r;
         }
-        if (proc_starttime(t->pid, &t->pid_starttime) < 0)
+        if (proc_stat(t->pid, NULL, &t->pid_starttime) < 0)
                 t->pid_starttime = 0; /* already gone: identity no longer matters */
         return 0;
 }

@@ -84,6 +84,34 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t
         return read_fd_all(fd, max, ret_buf, ret_len);
 }
 
+int proc_stat(pid_t pid, char *ret_state, uint64_t *ret_starttime)
+{
+        _cleanup_free_ char *buf = NULL;
+        char path[64];
+        const char *p;
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        r = read_file_at(AT_FDCWD, path, 4096, &buf, NULL);
+        if (r < 0)
+                return r;
+        /* the command name may hold spaces and parentheses: fields start after the last ')' */
+        p = strrchr(buf, ')');
+        if (!p || p[1] != ' ' || !p[2])
+                return -EINVAL;
+        if (ret_state)
+                *ret_state = p[2];
+        p++;
+        for (int field = 2; field < 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return -EINVAL;
+        }
+        if (ret_starttime)
+                *ret_starttime = strtoull(p + 1, NULL, 10);
+        return 0;
+}
+
 int write_file_at(int dirfd, const char *path, const char *value)
 {
         _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);

@@ -75,6 +75,9 @@ int read_fd_all(int fd, size_t max, char **ret_buf, size_t *ret_len);
 /* Read a whole (small) file relative to dirfd into a NUL-terminated buffer, at most max bytes.
  * Returns 0 or a negative errno (-EFBIG when larger than max). */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len);
+/* From /proc/PID/stat: the state letter (R, S, Z, ...) and the start time (clock ticks after boot); either
+ * may be NULL. -ENOENT: no such process. */
+int proc_stat(pid_t pid, char *ret_state, uint64_t *ret_starttime);
 /* Write a string to a file relative to dirfd in one write(2), as cgroupfs wants. */
 int write_file_at(int dirfd, const char *path, const char *value);
 

@@ -3,10 +3,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "parse.h"
+#include "util.h"
 
 #define SENTINEL UINT64_C(0xdeadbeef)
 
@@ -313,10 +316,34 @@ static void test_devnum(void **state)
         check_devnum("", false, -EINVAL, 0, 0);
 }
 
+/* /proc/PID/stat: our own state and start time; a child's 'Z' until reaped; a process that is gone. */
+static void test_proc_stat(void **state)
+{
+        uint64_t start = 0, again = 0;
+        char st = 0;
+        pid_t child;
+
+        assert_int_equal(proc_stat(getpid(), &st, &start), 0);
+        assert_int_equal(st, 'R');
+        assert_true(start > 0);
+        assert_int_equal(proc_stat(getpid(), NULL, &again), 0);
+        assert_true(again == start);
+        child = fork();
+        assert_true(child >= 0);
+        if (child == 0)
+                _exit(0);
+        for (int i = 0; i < 200 && proc_stat(child, &st, NULL) == 0 && st != 'Z'; i++)
+                usleep(10000);
+        assert_int_equal(st, 'Z');
+        assert_int_equal(waitpid(child, NULL, 0), child);
+        assert_int_equal(proc_stat(child, &st, NULL), -ENOENT);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_u64),
+                cmocka_unit_test(test_proc_stat),
                 cmocka_unit_test(test_u64_range),
                 cmocka_unit_test(test_u32_hex_or_dec),
                 cmocka_unit_test(test_bool),
